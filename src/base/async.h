@@ -1,0 +1,87 @@
+// Coroutines and blocking work.
+//
+// Task<T> is the one coroutine type of Chorus (an Asio awaitable): handlers, services and the
+// outbound client return it. Blocking work — database calls, engines, file I/O — never runs on a
+// network thread: it is handed to a BlockingPool with `co_await pool.Run(fn)`, which runs fn on one of
+// the pool's threads and resumes the caller on its own executor with fn's result. An exception that
+// escapes fn (a bug) is rethrown in the caller.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace chorus {
+
+template <typename T>
+using Task = boost::asio::awaitable<T>;
+
+class BlockingPool {
+ public:
+  explicit BlockingPool(size_t threads) : pool_(threads), threads_(threads) {}
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+  ~BlockingPool() { pool_.join(); }
+
+  size_t threads() const { return threads_; }
+
+  // Runs fn() on a pool thread; the awaiting coroutine resumes on its own executor.
+  // Safe to call from any coroutine concurrently.
+  template <typename F>
+  Task<std::invoke_result_t<F&>> Run(F fn);
+
+  // Waits for queued work to finish; no new work may be queued afterwards.
+  void Join() { pool_.join(); }
+
+ private:
+  boost::asio::thread_pool pool_;
+  const size_t threads_;
+};
+
+namespace detail {
+template <typename R>
+using Boxed = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+}  // namespace detail
+
+template <typename F>
+Task<std::invoke_result_t<F&>> BlockingPool::Run(F fn) {
+  using R = std::invoke_result_t<F&>;
+  using Box = std::optional<detail::Boxed<R>>;
+  auto initiate = [this, &fn](auto handler) {
+    auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+    boost::asio::post(pool_, [fn = std::move(fn), handler = std::move(handler), work = std::move(work)]() mutable {
+      std::exception_ptr error;
+      Box box;
+      try {
+        if constexpr (std::is_void_v<R>) {
+          fn();
+          box.emplace();
+        } else {
+          box.emplace(fn());
+        }
+      } catch (...) {
+        error = std::current_exception();
+      }
+      auto executor = work.get_executor();
+      boost::asio::post(executor, [handler = std::move(handler), error, box = std::move(box)]() mutable {
+        std::move(handler)(error, std::move(box));
+      });
+    });
+  };
+  Box box = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                                 void(std::exception_ptr, Box)>(std::move(initiate),
+                                                                                boost::asio::use_awaitable);
+  if constexpr (!std::is_void_v<R>) co_return std::move(*box);
+}
+
+}  // namespace chorus

@@ -1,0 +1,221 @@
+#include "base/log.h"
+
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <vector>
+
+#include "base/strings.h"
+
+namespace chorus::log {
+namespace {
+
+std::atomic<Level> g_level{Level::kInfo};
+std::atomic<Format> g_format{Format::kText};
+// Writers read g_current without a lock; Init/Shutdown (rare, at start-up and in tests) publish a new
+// logger under g_mu and keep the replaced ones alive in g_retired until Shutdown, so a writer that
+// loaded the old pointer never touches a freed logger.
+std::mutex g_mu;
+std::shared_ptr<spdlog::logger> g_logger;                 // guarded by g_mu
+std::vector<std::shared_ptr<spdlog::logger>> g_retired;   // guarded by g_mu
+std::atomic<spdlog::logger*> g_current{nullptr};
+
+const char* LevelName(Level level) {
+  switch (level) {
+    case Level::kTrace: return "trace";
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+    case Level::kOff: return "off";
+  }
+  return "info";
+}
+
+// UTC timestamp with milliseconds; the formatted second is cached per thread because a busy server
+// logs tens of thousands of lines in the same second.
+void AppendTimestamp(std::string& out) {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto secs = time_point_cast<seconds>(now);
+  const auto ms = duration_cast<milliseconds>(now - secs).count();
+  thread_local int64_t cached_second = -1;
+  thread_local char cached[32];
+  const int64_t s = secs.time_since_epoch().count();
+  if (s != cached_second) {
+    std::time_t t = static_cast<std::time_t>(s);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_second = s;
+  }
+  out += cached;
+  fmt::format_to(std::back_inserter(out), ".{:03d}Z", ms);
+}
+
+void AppendValueText(std::string& out, const Field::Value& v) {
+  std::visit(
+      [&out](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          const bool needs_quotes = x.empty() || x.find_first_of(" \"=\n\t\\") != std::string_view::npos;
+          if (needs_quotes) {
+            out += '"';
+            AppendJsonEscaped(out, x);
+            out += '"';
+          } else {
+            out += x;
+          }
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out += x ? "true" : "false";
+        } else {
+          fmt::format_to(std::back_inserter(out), "{}", x);
+        }
+      },
+      v);
+}
+
+void AppendValueJson(std::string& out, const Field::Value& v) {
+  std::visit(
+      [&out](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          out += '"';
+          AppendJsonEscaped(out, x);
+          out += '"';
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out += x ? "true" : "false";
+        } else {
+          fmt::format_to(std::back_inserter(out), "{}", x);
+        }
+      },
+      v);
+}
+
+spdlog::level::level_enum ToSpd(Level level) {
+  switch (level) {
+    case Level::kTrace: return spdlog::level::trace;
+    case Level::kDebug: return spdlog::level::debug;
+    case Level::kInfo: return spdlog::level::info;
+    case Level::kWarn: return spdlog::level::warn;
+    case Level::kError: return spdlog::level::err;
+    case Level::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+}  // namespace
+
+std::string Render(Format format, Level level, std::string_view message, Fields fields) {
+  std::string out;
+  out.reserve(160);
+  if (format == Format::kJson) {
+    out += R"({"ts":")";
+    AppendTimestamp(out);
+    out += R"(","level":")";
+    out += LevelName(level);
+    out += R"(","msg":")";
+    AppendJsonEscaped(out, message);
+    out += '"';
+    for (const Field& f : fields) {
+      out += ",\"";
+      AppendJsonEscaped(out, f.key);
+      out += "\":";
+      AppendValueJson(out, f.value);
+    }
+    out += '}';
+  } else {
+    AppendTimestamp(out);
+    out += ' ';
+    out += LevelName(level);
+    out += ' ';
+    out += message;
+    for (const Field& f : fields) {
+      out += ' ';
+      out += f.key;
+      out += '=';
+      AppendValueText(out, f.value);
+    }
+  }
+  return out;
+}
+
+void Init(const Settings& settings) {
+  std::lock_guard lock(g_mu);
+  if (g_logger) {
+    g_logger->flush();
+    g_retired.push_back(std::move(g_logger));
+  }
+  spdlog::sink_ptr sink;
+  if (settings.file.empty()) {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.file);
+  }
+  if (settings.async) {
+    // One background thread; a full queue makes writers wait rather than drop lines.
+    if (!spdlog::thread_pool()) spdlog::init_thread_pool(8192, 1);
+    g_logger = std::make_shared<spdlog::async_logger>("chorus", sink, spdlog::thread_pool(),
+                                                      spdlog::async_overflow_policy::block);
+  } else {
+    g_logger = std::make_shared<spdlog::logger>("chorus", sink);
+  }
+  g_logger->set_pattern("%v");  // lines are rendered by Render()
+  g_logger->set_level(spdlog::level::trace);
+  g_logger->flush_on(spdlog::level::warn);
+  g_level.store(settings.level, std::memory_order_relaxed);
+  g_format.store(settings.format, std::memory_order_relaxed);
+  g_current.store(g_logger.get(), std::memory_order_release);
+}
+
+void Shutdown() {
+  std::lock_guard lock(g_mu);
+  g_current.store(nullptr, std::memory_order_release);
+  if (g_logger) g_logger->flush();
+  g_logger.reset();
+  g_retired.clear();
+  spdlog::shutdown();
+}
+
+bool Enabled(Level level) {
+  return level >= g_level.load(std::memory_order_relaxed) && level != Level::kOff;
+}
+
+void Write(Level level, std::string_view message, Fields fields) {
+  spdlog::logger* logger = g_current.load(std::memory_order_acquire);
+  std::string line = Render(g_format.load(std::memory_order_relaxed), level, message, fields);
+  if (logger) {
+    logger->log(ToSpd(level), std::string_view(line));
+  } else {
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fputc('\n', stderr);
+  }
+}
+
+bool ParseLevel(std::string_view text, Level* out) {
+  static constexpr std::pair<std::string_view, Level> kLevels[] = {
+      {"trace", Level::kTrace}, {"debug", Level::kDebug}, {"info", Level::kInfo},
+      {"warn", Level::kWarn},   {"error", Level::kError}, {"off", Level::kOff}};
+  for (const auto& [name, level] : kLevels) {
+    if (text == name) {
+      *out = level;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseFormat(std::string_view text, Format* out) {
+  if (text == "text") *out = Format::kText;
+  else if (text == "json") *out = Format::kJson;
+  else return false;
+  return true;
+}
+
+}  // namespace chorus::log

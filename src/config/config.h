@@ -1,0 +1,92 @@
+// Chorus configuration: one struct, filled from defaults, then a TOML file, then CHORUS_* environment
+// variables, then command-line overrides — each source overriding the one before.
+//
+// Every key is declared once in the key table (keys.cpp) with its type, bounds and documentation;
+// parsing of every source, `chorus config check` and the documentation test all read that table.
+// An unknown key or a bad value is an error that names the key and its source.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace chorus::config {
+
+using std::chrono::milliseconds;
+
+struct LogConfig {
+  std::string level = "info";   // trace|debug|info|warn|error|off
+  std::string format = "text";  // text|json
+  std::string file;             // empty: standard error
+};
+
+struct HttpConfig {
+  int threads = 0;  // 0: one per core
+  uint64_t max_header_bytes = 16 * 1024;
+  uint64_t max_body_bytes = 16 * 1024 * 1024;
+  milliseconds read_timeout{30000};   // to read one request, from its first byte
+  milliseconds idle_timeout{60000};   // between requests on a keep-alive connection
+  milliseconds write_timeout{60000};  // for one write to a client that does not read
+  int max_connections = 4096;
+  milliseconds shutdown_grace{10000};
+  std::vector<std::string> cors_origins;
+  bool cors_allow_credentials = false;
+  bool access_log = true;
+};
+
+struct StorageConfig {
+  int pool_size = 4;  // reader connections (SQLite) or pool size (PostgreSQL)
+  bool migrate_on_start = true;
+  milliseconds busy_timeout{5000};
+  milliseconds connect_timeout{5000};
+  std::string sqlite_synchronous = "full";  // full|normal
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string database = "sqlite:./data/chorus.db";
+  std::string data_dir = "./data";
+  LogConfig log;
+  HttpConfig http;
+  StorageConfig storage;
+};
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+struct Sources {
+  std::string file;   // a TOML file; empty for none
+  KeyValues env;      // the process environment (only CHORUS_* names are read)
+  KeyValues overrides;  // key -> value, from command-line flags
+};
+
+// Builds the configuration. Errors (kInvalidArgument) name the key and where it came from, e.g.
+// `chorus.toml: unknown key "http.max_bdy_bytes"` or `CHORUS_HTTP_THREADS: expected an integer`.
+Result<Config> Load(const Sources& sources);
+
+// The process environment as KeyValues.
+KeyValues ProcessEnvironment();
+
+struct KeyInfo {
+  std::string name;      // "http.max_body_bytes"
+  std::string env;       // "CHORUS_HTTP_MAX_BODY_BYTES"
+  std::string type;      // "size", "duration", "string", ...
+  std::string default_value;
+  std::string doc;
+};
+std::vector<KeyInfo> Keys();
+
+// The effective configuration as TOML, every key included.
+std::string Render(const Config& config);
+
+// "host:port" parts of a listen address; IPv6 hosts are bracketed ("[::1]:8080").
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<Endpoint> ParseEndpoint(std::string_view text);
+
+}  // namespace chorus::config

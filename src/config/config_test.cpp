@@ -1,0 +1,149 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace chorus::config {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  std::string WriteToml(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("chorus_config_" + std::to_string(getpid()) + "_" + std::to_string(counter_++) + ".toml");
+    std::ofstream(path_) << text;
+    return path_.string();
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+
+  std::filesystem::path path_;
+  int counter_ = 0;
+};
+
+TEST_F(ConfigTest, DefaultsAreSafeAndLocal) {
+  auto config = Load({});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->listen, "127.0.0.1:8080");
+  EXPECT_EQ(config->database, "sqlite:./data/chorus.db");
+  EXPECT_EQ(config->data_dir, "./data");
+  EXPECT_TRUE(config->http.cors_origins.empty());
+  EXPECT_TRUE(config->storage.migrate_on_start);
+}
+
+TEST_F(ConfigTest, FileThenEnvironmentThenFlagsEachOverride) {
+  Sources sources;
+  sources.file = WriteToml(R"(
+listen = "127.0.0.1:9000"
+data_dir = "/tmp/x"
+[http]
+max_body_bytes = "2MiB"
+read_timeout = "5s"
+cors_origins = ["https://app.example.com"]
+[log]
+level = "debug"
+)");
+  auto from_file = Load(sources);
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  EXPECT_EQ(from_file->listen, "127.0.0.1:9000");
+  EXPECT_EQ(from_file->http.max_body_bytes, 2u << 20);
+  EXPECT_EQ(from_file->http.read_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(from_file->http.cors_origins, std::vector<std::string>{"https://app.example.com"});
+  EXPECT_EQ(from_file->log.level, "debug");
+
+  sources.env = {{"CHORUS_LISTEN", "127.0.0.1:9001"}, {"CHORUS_HTTP_MAX_BODY_BYTES", "1024"},
+                 {"PATH", "/usr/bin"}, {"CHORUS_TEST_ANYTHING", "ignored"}};
+  auto from_env = Load(sources);
+  ASSERT_TRUE(from_env) << from_env.error().message;
+  EXPECT_EQ(from_env->listen, "127.0.0.1:9001");
+  EXPECT_EQ(from_env->http.max_body_bytes, 1024u);
+  EXPECT_EQ(from_env->data_dir, "/tmp/x");
+
+  sources.overrides = {{"listen", "127.0.0.1:9002"}};
+  auto from_flags = Load(sources);
+  ASSERT_TRUE(from_flags) << from_flags.error().message;
+  EXPECT_EQ(from_flags->listen, "127.0.0.1:9002");
+  EXPECT_EQ(from_flags->http.max_body_bytes, 1024u);
+}
+
+TEST_F(ConfigTest, ErrorsNameTheKeyAndTheSource) {
+  struct Case {
+    std::string toml;
+    std::string expected;  // a piece of the error message
+  };
+  const Case cases[] = {
+      {"listn = \"x\"\n", "unknown key \"listn\""},
+      {"[http]\nmax_bdy_bytes = 5\n", "unknown key \"http.max_bdy_bytes\""},
+      {"[http]\nthreads = \"many\"\n", "http.threads: expected an integer"},
+      {"[http]\nthreads = 100000\n", "http.threads: 100000 is outside 0..256"},
+      {"[http]\nread_timeout = 30\n", "http.read_timeout: expected a duration"},
+      {"[http]\nread_timeout = \"30\"\n", "http.read_timeout: expected a duration"},
+      {"[http]\nmax_body_bytes = \"12 parsecs\"\n", "http.max_body_bytes: expected a size"},
+      {"[log]\nlevel = \"loud\"\n", "log.level: \"loud\" is not one of"},
+      {"[log]\nformat = 1\n", "log.format: expected a string"},
+      {"listen = \"nowhere\"\n", "listen:"},
+      {"database = \"mysql://x\"\n", "database: expected"},
+      {"[http]\ncors_origins = [\"app.example.com\"]\n", "http.cors_origins"},
+      {"[http\n", ":1:"},  // a syntax error reports line and column
+      {"[unknown]\nx = 1\n", "unknown key \"unknown\""},
+  };
+  for (const auto& c : cases) {
+    Sources sources;
+    sources.file = WriteToml(c.toml);
+    auto config = Load(sources);
+    ASSERT_FALSE(config) << c.toml;
+    EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(config.error().message.find(c.expected), std::string::npos)
+        << "toml: " << c.toml << "\nmessage: " << config.error().message;
+  }
+}
+
+TEST_F(ConfigTest, UnknownEnvironmentVariablesAndFlagsAreErrors) {
+  auto env = Load({.env = {{"CHORUS_LISTN", "x"}}});
+  ASSERT_FALSE(env);
+  EXPECT_NE(env.error().message.find("CHORUS_LISTN"), std::string::npos);
+  auto bad_env_value = Load({.env = {{"CHORUS_HTTP_ACCESS_LOG", "maybe"}}});
+  ASSERT_FALSE(bad_env_value);
+  EXPECT_NE(bad_env_value.error().message.find("CHORUS_HTTP_ACCESS_LOG"), std::string::npos);
+  auto flag = Load({.overrides = {{"nope", "1"}}});
+  ASSERT_FALSE(flag);
+  EXPECT_NE(flag.error().message.find("\"nope\""), std::string::npos);
+}
+
+TEST_F(ConfigTest, RenderedConfigReadsBackTheSame) {
+  Sources sources;
+  sources.overrides = {{"http.cors_origins", "https://a.example, https://b.example"},
+                       {"http.idle_timeout", "90s"},
+                       {"log.file", "/tmp/quote\"d.log"}};
+  auto config = Load(sources);
+  ASSERT_TRUE(config) << config.error().message;
+  const std::string rendered = Render(*config);
+  auto again = Load({.file = WriteToml(rendered)});
+  ASSERT_TRUE(again) << again.error().message << "\n" << rendered;
+  EXPECT_EQ(Render(*again), rendered);
+  EXPECT_EQ(again->http.cors_origins.size(), 2u);
+  EXPECT_EQ(again->log.file, "/tmp/quote\"d.log");
+}
+
+TEST_F(ConfigTest, ListenAddressesParse) {
+  EXPECT_EQ(ParseEndpoint("127.0.0.1:8080")->port, 8080);
+  EXPECT_EQ(ParseEndpoint("[::1]:9000")->host, "::1");
+  EXPECT_FALSE(ParseEndpoint("127.0.0.1"));
+  EXPECT_FALSE(ParseEndpoint("127.0.0.1:70000"));
+  EXPECT_FALSE(ParseEndpoint(":80"));
+  EXPECT_FALSE(ParseEndpoint("::1:80"));
+}
+
+TEST_F(ConfigTest, EveryKeyIsDocumented) {
+  std::ifstream in(std::string(CHORUS_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md is missing";
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& key : Keys()) {
+    EXPECT_NE(doc.find("`" + key.name + "`"), std::string::npos) << key.name << " is not documented";
+    EXPECT_NE(doc.find("`" + key.env + "`"), std::string::npos) << key.env << " is not documented";
+  }
+}
+
+}  // namespace
+}  // namespace chorus::config

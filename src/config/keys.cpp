@@ -1,0 +1,233 @@
+#include "config/keys.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <limits>
+
+#include "base/strings.h"
+
+namespace chorus::config::detail {
+namespace {
+
+Unexpected Bad(std::string message) { return Unexpected(ErrorCode::kInvalidArgument, std::move(message)); }
+
+std::string TomlString(std::string_view s) {
+  std::string out = "\"";
+  AppendJsonEscaped(out, s);  // JSON string escapes are valid TOML basic-string escapes
+  out += '"';
+  return out;
+}
+
+// Reads text for kinds that also accept a native TOML value.
+const std::string* AsText(const RawValue& raw) { return std::get_if<std::string>(&raw); }
+
+template <typename Get>
+KeyDef String(std::string_view name, std::string_view doc, Get get, std::vector<std::string_view> choices = {}) {
+  std::string_view type = choices.empty() ? "string" : "enum";
+  return KeyDef{
+      name, type, doc,
+      [get, choices](Config& c, const RawValue& raw) -> Status {
+        const std::string* text = AsText(raw);
+        if (!text) return Bad("expected a string");
+        if (!choices.empty()) {
+          bool ok = false;
+          for (auto choice : choices) ok = ok || *text == choice;
+          if (!ok) {
+            std::string list;
+            for (auto choice : choices) list += (list.empty() ? "" : ", ") + std::string(choice);
+            return Bad(fmt::format("\"{}\" is not one of: {}", *text, list));
+          }
+        }
+        get(c) = *text;
+        return Ok();
+      },
+      [get](const Config& c) { return TomlString(get(c)); }};
+}
+
+template <typename Get>
+KeyDef Bool(std::string_view name, std::string_view doc, Get get) {
+  return KeyDef{name, "bool", doc,
+                [get](Config& c, const RawValue& raw) -> Status {
+                  if (const bool* b = std::get_if<bool>(&raw)) {
+                    get(c) = *b;
+                    return Ok();
+                  }
+                  const std::string* text = AsText(raw);
+                  if (text && (*text == "true" || *text == "1")) get(c) = true;
+                  else if (text && (*text == "false" || *text == "0")) get(c) = false;
+                  else return Bad("expected true or false");
+                  return Ok();
+                },
+                [get](const Config& c) { return std::string(get(c) ? "true" : "false"); }};
+}
+
+// Integers, byte sizes and durations share range checking over a uint64/int64 number.
+template <typename Get>
+KeyDef Int(std::string_view name, std::string_view doc, Get get, int64_t min, int64_t max) {
+  return KeyDef{name, "integer", doc,
+                [get, min, max](Config& c, const RawValue& raw) -> Status {
+                  int64_t n = 0;
+                  if (const int64_t* i = std::get_if<int64_t>(&raw)) {
+                    n = *i;
+                  } else if (const std::string* text = AsText(raw)) {
+                    auto t = Trim(*text);
+                    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+                    if (ec != std::errc() || ptr != t.data() + t.size()) return Bad("expected an integer");
+                  } else {
+                    return Bad("expected an integer");
+                  }
+                  if (n < min || n > max) return Bad(fmt::format("{} is outside {}..{}", n, min, max));
+                  get(c) = static_cast<std::remove_reference_t<decltype(get(c))>>(n);
+                  return Ok();
+                },
+                [get](const Config& c) { return std::to_string(get(c)); }};
+}
+
+template <typename Get>
+KeyDef Size(std::string_view name, std::string_view doc, Get get, uint64_t min, uint64_t max) {
+  return KeyDef{name, "size", doc,
+                [get, min, max](Config& c, const RawValue& raw) -> Status {
+                  std::optional<uint64_t> n;
+                  if (const int64_t* i = std::get_if<int64_t>(&raw)) {
+                    if (*i >= 0) n = static_cast<uint64_t>(*i);
+                  } else if (const std::string* text = AsText(raw)) {
+                    n = ParseByteSize(*text);
+                  }
+                  if (!n) return Bad("expected a size such as 65536, \"64KiB\" or \"16MiB\"");
+                  if (*n < min || *n > max) return Bad(fmt::format("{} bytes is outside {}..{}", *n, min, max));
+                  get(c) = *n;
+                  return Ok();
+                },
+                [get](const Config& c) { return std::to_string(get(c)); }};
+}
+
+template <typename Get>
+KeyDef Duration(std::string_view name, std::string_view doc, Get get, milliseconds min, milliseconds max) {
+  return KeyDef{name, "duration", doc,
+                [get, min, max](Config& c, const RawValue& raw) -> Status {
+                  const std::string* text = AsText(raw);
+                  std::optional<milliseconds> d = text ? ParseDuration(*text) : std::nullopt;
+                  if (!d) return Bad("expected a duration with a unit, such as \"500ms\", \"30s\" or \"5m\"");
+                  if (*d < min || *d > max) {
+                    return Bad(fmt::format("{} is outside {}..{}", FormatDuration(*d), FormatDuration(min),
+                                           FormatDuration(max)));
+                  }
+                  get(c) = *d;
+                  return Ok();
+                },
+                [get](const Config& c) { return TomlString(FormatDuration(get(c))); }};
+}
+
+template <typename Get>
+KeyDef StringList(std::string_view name, std::string_view doc, Get get) {
+  return KeyDef{name, "string list", doc,
+                [get](Config& c, const RawValue& raw) -> Status {
+                  if (const auto* list = std::get_if<std::vector<std::string>>(&raw)) {
+                    get(c) = *list;
+                  } else if (const std::string* text = AsText(raw)) {
+                    std::vector<std::string> items;
+                    for (auto part : Split(*text, ',')) {
+                      if (!Trim(part).empty()) items.emplace_back(Trim(part));
+                    }
+                    get(c) = std::move(items);
+                  } else {
+                    return Bad("expected a list of strings");
+                  }
+                  return Ok();
+                },
+                [get](const Config& c) {
+                  std::string out = "[";
+                  for (const auto& item : get(c)) {
+                    out += (out.size() > 1 ? ", " : "") + TomlString(item);
+                  }
+                  return out + "]";
+                }};
+}
+
+using std::chrono::hours;
+using std::chrono::seconds;
+
+std::vector<KeyDef> BuildTable() {
+  constexpr uint64_t kGiB = 1ULL << 30;
+  return {
+      String("listen", "Address and port the HTTP server listens on; `[::1]:8080` for IPv6.",
+             [](auto& c) -> auto& { return c.listen; }),
+      String("database",
+             "Database URL: `sqlite:PATH` for the embedded database, or `postgres://user@host/db` "
+             "(any libpq URL) for PostgreSQL.",
+             [](auto& c) -> auto& { return c.database; }),
+      String("data_dir", "Directory for Chorus's files (database, audio, keys). Created with mode 0700.",
+             [](auto& c) -> auto& { return c.data_dir; }),
+      String("log.level", "Lowest level written.", [](auto& c) -> auto& { return c.log.level; },
+             {"trace", "debug", "info", "warn", "error", "off"}),
+      String("log.format", "`text` for people, `json` for log collectors (one object per line).",
+             [](auto& c) -> auto& { return c.log.format; }, {"text", "json"}),
+      String("log.file", "File to append log lines to; empty for standard error.",
+             [](auto& c) -> auto& { return c.log.file; }),
+      Int("http.threads", "Network threads; 0 starts one per core.",
+          [](auto& c) -> auto& { return c.http.threads; }, 0, 256),
+      Size("http.max_header_bytes", "Largest request line plus headers; larger requests get 431.",
+           [](auto& c) -> auto& { return c.http.max_header_bytes; }, 1024, 1024 * 1024),
+      Size("http.max_body_bytes",
+           "Largest request body. A larger Content-Length gets 413 before the body is read; a chunked "
+           "body is cut off at the limit.",
+           [](auto& c) -> auto& { return c.http.max_body_bytes; }, 0, 64 * kGiB),
+      Duration("http.read_timeout", "Time allowed to receive one whole request, from its first byte.",
+               [](auto& c) -> auto& { return c.http.read_timeout; }, milliseconds(10), hours(24)),
+      Duration("http.idle_timeout", "Time a keep-alive connection may wait for its next request.",
+               [](auto& c) -> auto& { return c.http.idle_timeout; }, milliseconds(10), hours(24)),
+      Duration("http.write_timeout", "Time allowed for one write to a client that stopped reading.",
+               [](auto& c) -> auto& { return c.http.write_timeout; }, milliseconds(10), hours(24)),
+      Int("http.max_connections",
+          "Open client connections allowed at once; further connections get 503 and are closed.",
+          [](auto& c) -> auto& { return c.http.max_connections; }, 1, 1000000),
+      Duration("http.shutdown_grace",
+               "On SIGTERM or SIGINT: how long in-flight requests may run before they are cut off.",
+               [](auto& c) -> auto& { return c.http.shutdown_grace; }, milliseconds(0), hours(1)),
+      StringList("http.cors_origins",
+                 "Origins allowed to call the API from a browser, e.g. `[\"https://app.example.com\"]`. "
+                 "Empty: no CORS headers are sent. `\"*\"` allows any origin, never with credentials.",
+                 [](auto& c) -> auto& { return c.http.cors_origins; }),
+      Bool("http.cors_allow_credentials",
+           "Send `Access-Control-Allow-Credentials: true` to the listed origins (never to `*`).",
+           [](auto& c) -> auto& { return c.http.cors_allow_credentials; }),
+      Bool("http.access_log", "Write one line per request (method, route, status, bytes, µs, request id).",
+           [](auto& c) -> auto& { return c.http.access_log; }),
+      Int("storage.pool_size",
+          "Database connections: readers beside the one writer on SQLite, the pool size on PostgreSQL.",
+          [](auto& c) -> auto& { return c.storage.pool_size; }, 1, 256),
+      Bool("storage.migrate_on_start", "Apply pending migrations when `chorus serve` starts.",
+           [](auto& c) -> auto& { return c.storage.migrate_on_start; }),
+      Duration("storage.busy_timeout", "How long to wait for a lock or a free connection before failing.",
+               [](auto& c) -> auto& { return c.storage.busy_timeout; }, milliseconds(1), hours(1)),
+      Duration("storage.connect_timeout", "How long to wait when opening a PostgreSQL connection.",
+               [](auto& c) -> auto& { return c.storage.connect_timeout; }, seconds(1), hours(1)),
+      String("storage.sqlite_synchronous",
+             "SQLite durability: `full` syncs every commit to disk (no acknowledged write is lost on power "
+             "failure); `normal` syncs at checkpoints (faster; a power cut may lose the last commits).",
+             [](auto& c) -> auto& { return c.storage.sqlite_synchronous; }, {"full", "normal"}),
+  };
+}
+
+}  // namespace
+
+const std::vector<KeyDef>& KeyTable() {
+  static const std::vector<KeyDef> table = BuildTable();
+  return table;
+}
+
+const KeyDef* FindKey(std::string_view name) {
+  for (const auto& key : KeyTable()) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+std::string EnvName(std::string_view key) {
+  std::string out = "CHORUS_";
+  for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace chorus::config::detail

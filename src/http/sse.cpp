@@ -1,0 +1,68 @@
+#include "http/sse.h"
+
+#include "base/strings.h"
+
+namespace chorus::http {
+namespace {
+
+// Field values may not contain line breaks; an id or event name with one is cut there.
+std::string_view FirstLine(std::string_view s) { return s.substr(0, s.find_first_of("\r\n")); }
+
+}  // namespace
+
+std::string SseWriter::Format(std::string_view data, std::string_view event, std::string_view id) {
+  std::string out;
+  out.reserve(data.size() + 32);
+  if (!event.empty()) {
+    out += "event: ";
+    out += FirstLine(event);
+    out += '\n';
+  }
+  if (!id.empty()) {
+    out += "id: ";
+    out += FirstLine(id);
+    out += '\n';
+  }
+  // Lines end in \n, \r\n or \r; each becomes its own data field.
+  size_t start = 0;
+  for (;;) {
+    const size_t end = data.find_first_of("\r\n", start);
+    out += "data: ";
+    out += data.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    out += '\n';
+    if (end == std::string_view::npos) break;
+    start = end + ((data[end] == '\r' && end + 1 < data.size() && data[end + 1] == '\n') ? 2 : 1);
+    if (start >= data.size()) {
+      out += "data: \n";
+      break;
+    }
+  }
+  out += '\n';
+  return out;
+}
+
+Task<bool> SseWriter::Send(std::string_view data, std::string_view event, std::string_view id) {
+  co_return co_await out_.Write(Format(data, event, id));
+}
+
+Task<bool> SseWriter::Comment(std::string_view text) {
+  std::string line = ": ";
+  line += FirstLine(text);
+  line += "\n\n";
+  co_return co_await out_.Write(line);
+}
+
+Response SseResponse(std::function<Task<void>(SseWriter&)> produce) {
+  Response r;
+  r.status = 200;
+  r.content_type = "text/event-stream; charset=utf-8";
+  r.SetHeader("Cache-Control", "no-cache");
+  r.SetHeader("X-Accel-Buffering", "no");  // tell nginx-style proxies not to buffer
+  r.stream = [produce = std::move(produce)](BodyStream& body) -> Task<void> {
+    SseWriter writer(body);
+    co_await produce(writer);
+  };
+  return r;
+}
+
+}  // namespace chorus::http

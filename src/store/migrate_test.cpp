@@ -1,0 +1,134 @@
+#include "store/migrate.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/support/test_db.h"
+
+namespace chorus::store {
+namespace {
+
+using chorus::testing::TestDatabase;
+
+class MigrateTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override { test_ = TestDatabase::Create(GetParam()); }
+  Database& db() { return test_->db(); }
+
+  bool TableExists(const std::string& name) {
+    auto lease = db().Acquire(Access::kRead);
+    auto rows = (*lease)->Exec(db().dialect() == Dialect::kSqlite
+                                   ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1"
+                                   : "SELECT 1 FROM pg_tables WHERE tablename = $1",
+                               name);
+    return rows && !rows->empty();
+  }
+
+  std::unique_ptr<TestDatabase> test_;
+};
+
+const Migration kTwo[] = {
+    {1, "first", "CREATE TABLE first_table (id INTEGER PRIMARY KEY);"},
+    {2, "second", "CREATE TABLE second_table (id INTEGER PRIMARY KEY); CREATE INDEX second_idx ON second_table (id);"},
+};
+
+TEST_P(MigrateTest, AppliesPendingOnceAndReportsCurrent) {
+  auto before = InspectMigrations(db(), kTwo);
+  ASSERT_TRUE(before) << before.error().message;
+  EXPECT_EQ(before->pending, (std::vector<int>{1, 2}));
+  EXPECT_FALSE(before->Current());
+
+  auto applied = ApplyMigrations(db(), kTwo);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(*applied, 2);
+  EXPECT_TRUE(TableExists("first_table"));
+  EXPECT_TRUE(TableExists("second_table"));
+
+  auto again = ApplyMigrations(db(), kTwo);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0);
+  auto after = InspectMigrations(db(), kTwo);
+  EXPECT_TRUE(after->Current());
+  EXPECT_EQ(after->applied, (std::vector<int>{1, 2}));
+}
+
+TEST_P(MigrateTest, AChangedAppliedMigrationIsAnErrorAndBlocksFurtherOnes) {
+  ASSERT_TRUE(ApplyMigrations(db(), std::span(kTwo, 1)));
+  const Migration edited[] = {
+      {1, "first", "CREATE TABLE first_table (id INTEGER PRIMARY KEY, extra TEXT);"},
+      kTwo[1],
+  };
+  auto status = InspectMigrations(db(), edited);
+  EXPECT_EQ(status->changed, std::vector<int>{1});
+  EXPECT_FALSE(status->Current());
+  auto applied = ApplyMigrations(db(), edited);
+  ASSERT_FALSE(applied);
+  EXPECT_EQ(applied.error().code, ErrorCode::kDataLoss);
+  EXPECT_NE(applied.error().message.find("0001_first.sql"), std::string::npos) << applied.error().message;
+  EXPECT_FALSE(TableExists("second_table")) << "nothing may be applied past a changed migration";
+}
+
+TEST_P(MigrateTest, AFailingMigrationRollsBackAloneAndNamesItsFile) {
+  const Migration broken[] = {
+      kTwo[0],
+      {2, "broken", "CREATE TABLE half_done (id INTEGER PRIMARY KEY); CREATE TABLE oops (;"},
+  };
+  auto applied = ApplyMigrations(db(), broken);
+  ASSERT_FALSE(applied);
+  EXPECT_NE(applied.error().message.find("0002_broken.sql"), std::string::npos) << applied.error().message;
+  EXPECT_TRUE(TableExists("first_table"));
+  EXPECT_FALSE(TableExists("half_done")) << "the failed migration's own statements roll back";
+  auto status = InspectMigrations(db(), broken);
+  EXPECT_EQ(status->applied, std::vector<int>{1});
+  EXPECT_EQ(status->pending, std::vector<int>{2});
+}
+
+TEST_P(MigrateTest, MigrationsFromANewerBinaryAreToleratedAndReported) {
+  ASSERT_TRUE(ApplyMigrations(db(), kTwo));
+  auto status = InspectMigrations(db(), std::span(kTwo, 1));
+  EXPECT_EQ(status->unknown, std::vector<int>{2});
+  EXPECT_TRUE(status->Current());
+}
+
+TEST_P(MigrateTest, ConcurrentMigratorsApplyEachMigrationExactlyOnce) {
+  auto other = test_->OpenAnother();
+  Result<int> a = 0, b = 0;
+  std::thread t1([&] { a = ApplyMigrations(db(), kTwo); });
+  std::thread t2([&] { b = ApplyMigrations(*other, kTwo); });
+  t1.join();
+  t2.join();
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(*a + *b, 2);
+  auto lease = db().Acquire(Access::kRead);
+  auto rows = (*lease)->Exec("SELECT COUNT(*) FROM schema_migrations");
+  EXPECT_EQ((*rows)[0].Int(0), 2);
+}
+
+TEST_P(MigrateTest, EmbeddedMigrationsApplyToAnEmptyDatabase) {
+  auto applied = ApplyMigrations(db(), EmbeddedMigrations(GetParam()));
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(*applied, static_cast<int>(EmbeddedMigrations(GetParam()).size()));
+  auto status = InspectMigrations(db(), EmbeddedMigrations(GetParam()));
+  EXPECT_TRUE(status->Current());
+  auto lease = db().Acquire(Access::kRead);
+  auto rows = (*lease)->Exec("SELECT checksum FROM schema_migrations WHERE version = 1");
+  EXPECT_EQ((*rows)[0].Text(0), MigrationChecksum(EmbeddedMigrations(GetParam())[0]));
+}
+
+CHORUS_INSTANTIATE_FOR_BACKENDS(MigrateTest);
+
+TEST(EmbeddedMigrationsTest, BothDialectsHaveTheSameVersionsAndNames) {
+  auto sqlite = EmbeddedMigrations(Dialect::kSqlite);
+  auto postgres = EmbeddedMigrations(Dialect::kPostgres);
+  ASSERT_EQ(sqlite.size(), postgres.size());
+  for (size_t i = 0; i < sqlite.size(); ++i) {
+    EXPECT_EQ(sqlite[i].version, static_cast<int>(i + 1));
+    EXPECT_EQ(sqlite[i].version, postgres[i].version);
+    EXPECT_EQ(sqlite[i].name, postgres[i].name);
+  }
+}
+
+}  // namespace
+}  // namespace chorus::store
