@@ -1,4 +1,4 @@
-// Message digests (OpenSSL). SHA-256 hashes migration files, session tokens and API keys.
+// Message digests (libsodium). SHA-256 hashes migration files, session tokens and API keys.
 #pragma once
 
 #include <string>

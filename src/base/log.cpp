@@ -159,8 +159,9 @@ void Init(const Settings& settings) {
     sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.file);
   }
   if (settings.async) {
-    // One background thread; a full queue makes writers wait rather than drop lines.
-    if (!spdlog::thread_pool()) spdlog::init_thread_pool(8192, 1);
+    // One background thread; a full queue makes writers wait rather than drop lines. The queue is
+    // allocated up front (~330 bytes a slot), so it is sized for bursts, not for hours.
+    if (!spdlog::thread_pool()) spdlog::init_thread_pool(1024, 1);
     g_logger = std::make_shared<spdlog::async_logger>("chorus", sink, spdlog::thread_pool(),
                                                       spdlog::async_overflow_policy::block);
   } else {
