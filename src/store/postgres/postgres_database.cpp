@@ -6,6 +6,7 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "base/time.h"
 #include "store/pool.h"
 
 namespace chorus::store::postgres {
@@ -19,6 +20,8 @@ constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
 constexpr Oid kFloat4Oid = 700;
 constexpr Oid kFloat8Oid = 701;
+constexpr Oid kTimestampOid = 1114;
+constexpr Oid kTimestampTzOid = 1184;
 
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -79,6 +82,14 @@ Value Cell(const PGresult* r, int row, int col) {
     }
     case kFloat4Oid:
     case kFloat8Oid: return Value(std::strtod(text, nullptr));
+    case kTimestampOid:
+    case kTimestampTzOid: {
+      // "2026-11-26 14:07:45.12+00" -> "2026-11-26T14:07:45.120Z", the text SQLite stores, so
+      // timestamps read the same from both backends (the session time zone is UTC).
+      const std::string_view raw(text, len);
+      if (auto t = ParseTimestamp(raw)) return Value(FormatTimestamp(*t));
+      return Value(std::string(raw));  // infinity and the like stay as PostgreSQL wrote them
+    }
     case kByteaOid: {
       size_t out_len = 0;
       unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &out_len);
