@@ -24,7 +24,7 @@ CREATE TABLE transcriptions (
 ) STRICT;
 CREATE INDEX idx_transcriptions_status_created_at ON transcriptions (status, created_at);
 CREATE INDEX idx_transcriptions_user_id_created_at ON transcriptions (user_id, created_at DESC, id DESC);
-CREATE TRIGGER transcriptions_updated_at AFTER UPDATE ON transcriptions FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER transcriptions_updated_at AFTER UPDATE ON transcriptions FOR EACH ROW
 BEGIN UPDATE transcriptions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE seq = NEW.seq; END;
 
 CREATE VIRTUAL TABLE transcriptions_fts USING fts5(
@@ -58,7 +58,7 @@ CREATE TABLE tts_requests (
 ) STRICT;
 CREATE INDEX idx_tts_requests_status_created_at ON tts_requests (status, created_at);
 CREATE INDEX idx_tts_requests_user_id_created_at ON tts_requests (user_id, created_at DESC, id DESC);
-CREATE TRIGGER tts_requests_updated_at AFTER UPDATE ON tts_requests FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER tts_requests_updated_at AFTER UPDATE ON tts_requests FOR EACH ROW
 BEGIN UPDATE tts_requests SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE audio_history (
@@ -95,11 +95,11 @@ END;
 CREATE TABLE audio_tracks (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  url TEXT NOT NULL CONSTRAINT valid_url CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),
+  url TEXT NOT NULL CONSTRAINT valid_url CHECK (url GLOB 'http://*' OR url GLOB 'https://*'),
   text TEXT NOT NULL,
   duration REAL NOT NULL CONSTRAINT valid_duration CHECK (duration > 0),
   storage_key TEXT CHECK (storage_key IS NULL OR length(storage_key) = 64),
-  content_type TEXT,
+  content_type TEXT CHECK (content_type IS NULL OR length(content_type) <= 100),
   byte_size INTEGER CHECK (byte_size IS NULL OR byte_size >= 0),
   cache_key TEXT CHECK (cache_key IS NULL OR length(cache_key) = 64),
   metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata) AND json_type(metadata) = 'object'),
@@ -110,7 +110,7 @@ CREATE INDEX idx_audio_tracks_created_at ON audio_tracks (created_at);
 CREATE INDEX idx_audio_tracks_user_id_created_at ON audio_tracks (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_audio_tracks_cache_key ON audio_tracks (user_id, cache_key) WHERE cache_key IS NOT NULL;
 CREATE INDEX idx_audio_tracks_storage_key ON audio_tracks (storage_key) WHERE storage_key IS NOT NULL;
-CREATE TRIGGER audio_tracks_updated_at AFTER UPDATE ON audio_tracks FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER audio_tracks_updated_at AFTER UPDATE ON audio_tracks FOR EACH ROW
 BEGIN UPDATE audio_tracks SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 -- Per-character timings. The arrays are JSON arrays of equal length (valid_alignment); each
@@ -141,7 +141,7 @@ WHEN EXISTS (
   WHERE e.value < s.value
      OR s.value < (SELECT p.value FROM json_each(NEW.start_times) p WHERE p.key = s.key - 1))
 BEGIN SELECT RAISE(ABORT, 'valid_times: character times must be ordered'); END;
-CREATE TRIGGER audio_alignments_updated_at AFTER UPDATE ON audio_alignments FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER audio_alignments_updated_at AFTER UPDATE ON audio_alignments FOR EACH ROW
 BEGIN UPDATE audio_alignments SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE audio_generation_history (
@@ -159,5 +159,5 @@ CREATE TABLE audio_generation_history (
 CREATE INDEX idx_audio_generation_history_track_id ON audio_generation_history (track_id);
 CREATE INDEX idx_audio_generation_history_status ON audio_generation_history (status, created_at);
 CREATE INDEX idx_audio_generation_history_user_id_created_at ON audio_generation_history (user_id, created_at DESC, id DESC);
-CREATE TRIGGER audio_generation_history_updated_at AFTER UPDATE ON audio_generation_history FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER audio_generation_history_updated_at AFTER UPDATE ON audio_generation_history FOR EACH ROW
 BEGIN UPDATE audio_generation_history SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;

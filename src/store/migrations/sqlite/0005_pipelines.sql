@@ -12,7 +12,7 @@ CREATE TABLE pipelines (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_pipelines_user_id_created_at ON pipelines (user_id, created_at DESC, id DESC);
-CREATE TRIGGER pipelines_updated_at AFTER UPDATE ON pipelines FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER pipelines_updated_at AFTER UPDATE ON pipelines FOR EACH ROW
 BEGIN UPDATE pipelines SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE pipeline_executions (
@@ -31,11 +31,11 @@ CREATE TABLE pipeline_executions (
 CREATE INDEX idx_pipeline_executions_pipeline_id ON pipeline_executions (pipeline_id, created_at DESC);
 CREATE INDEX idx_pipeline_executions_user_id_created_at ON pipeline_executions (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_pipeline_executions_status_created_at ON pipeline_executions (status, created_at);
-CREATE TRIGGER pipeline_executions_updated_at AFTER UPDATE ON pipeline_executions FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER pipeline_executions_updated_at AFTER UPDATE ON pipeline_executions FOR EACH ROW
 BEGIN UPDATE pipeline_executions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE component_registry (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   component_id TEXT NOT NULL UNIQUE CHECK (length(component_id) BETWEEN 1 AND 100),
   name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
   version TEXT NOT NULL DEFAULT '1.0.0' CHECK (length(version) <= 32),
@@ -50,11 +50,11 @@ CREATE TABLE component_registry (
 ) STRICT;
 CREATE INDEX idx_component_registry_category ON component_registry (category);
 CREATE INDEX idx_component_registry_is_active ON component_registry (is_active);
-CREATE TRIGGER component_registry_updated_at AFTER UPDATE ON component_registry FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER component_registry_updated_at AFTER UPDATE ON component_registry FOR EACH ROW
 BEGIN UPDATE component_registry SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE component_input_channels (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   component_id TEXT NOT NULL REFERENCES component_registry (component_id) ON DELETE CASCADE ON UPDATE CASCADE,
   channel_id TEXT NOT NULL CHECK (length(channel_id) BETWEEN 1 AND 100),
   channel_name TEXT NOT NULL CHECK (length(channel_name) BETWEEN 1 AND 255),
@@ -69,7 +69,7 @@ CREATE TABLE component_input_channels (
 CREATE INDEX idx_component_input_channels_position ON component_input_channels (component_id, position);
 
 CREATE TABLE component_output_channels (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   component_id TEXT NOT NULL REFERENCES component_registry (component_id) ON DELETE CASCADE ON UPDATE CASCADE,
   channel_id TEXT NOT NULL CHECK (length(channel_id) BETWEEN 1 AND 100),
   channel_name TEXT NOT NULL CHECK (length(channel_name) BETWEEN 1 AND 255),
@@ -80,7 +80,7 @@ CREATE TABLE component_output_channels (
 ) STRICT;
 
 CREATE TABLE component_usage (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   component_id TEXT NOT NULL REFERENCES component_registry (component_id) ON DELETE CASCADE ON UPDATE CASCADE,
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   execution_id TEXT CHECK (execution_id IS NULL OR length(execution_id) <= 100),
@@ -95,7 +95,7 @@ CREATE INDEX idx_component_usage_user_id_created_at ON component_usage (user_id,
 CREATE INDEX idx_component_usage_execution_id ON component_usage (execution_id);
 
 CREATE TABLE component_dependencies (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   component_id TEXT NOT NULL REFERENCES component_registry (component_id) ON DELETE CASCADE ON UPDATE CASCADE,
   depends_on_component_id TEXT NOT NULL REFERENCES component_registry (component_id) ON DELETE CASCADE ON UPDATE CASCADE,
   dependency_type TEXT NOT NULL DEFAULT 'requires' CHECK (length(dependency_type) BETWEEN 1 AND 50),

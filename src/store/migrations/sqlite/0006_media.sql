@@ -3,7 +3,7 @@
 -- services that do the work. Seed 002's serial ids; its camelCase fields in snake_case.
 
 CREATE TABLE tags (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 100),
   description TEXT,
   color TEXT CHECK (color IS NULL OR length(color) <= 32),
@@ -13,11 +13,11 @@ CREATE TABLE tags (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_tags_is_hidden ON tags (is_hidden);
-CREATE TRIGGER tags_updated_at AFTER UPDATE ON tags FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER tags_updated_at AFTER UPDATE ON tags FOR EACH ROW
 BEGIN UPDATE tags SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE recipes (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
   slug TEXT NOT NULL UNIQUE CHECK (length(slug) BETWEEN 1 AND 255),
   description TEXT,
@@ -36,7 +36,7 @@ CREATE TABLE recipes (
 ) STRICT;
 CREATE INDEX idx_recipes_category ON recipes (category);
 CREATE INDEX idx_recipes_is_active ON recipes (is_active, usage_count DESC);
-CREATE TRIGGER recipes_updated_at AFTER UPDATE ON recipes FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER recipes_updated_at AFTER UPDATE ON recipes FOR EACH ROW
 BEGIN UPDATE recipes SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE recipe_usage (
@@ -48,23 +48,23 @@ CREATE TABLE recipe_usage (
 -- Upstream providers (kind: an OpenAI-compatible API or Anthropic's) and the services — model names
 -- users call — that route to them with a price per million tokens.
 CREATE TABLE providers (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 100),
   kind TEXT NOT NULL CHECK (kind IN ('openai', 'anthropic')),
-  base_url TEXT NOT NULL CHECK (base_url LIKE 'http://%' OR base_url LIKE 'https://%'),
+  base_url TEXT NOT NULL CHECK (base_url GLOB 'http://*' OR base_url GLOB 'https://*'),
   credentials_ciphertext BLOB,
-  key_id TEXT,
+  key_id TEXT CHECK (key_id IS NULL OR length(key_id) <= 64),
   config TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config)),
   is_active INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   CHECK ((credentials_ciphertext IS NULL) = (key_id IS NULL))
 ) STRICT;
-CREATE TRIGGER providers_updated_at AFTER UPDATE ON providers FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER providers_updated_at AFTER UPDATE ON providers FOR EACH ROW
 BEGIN UPDATE providers SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE services (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   provider_id INTEGER NOT NULL REFERENCES providers (id) ON DELETE CASCADE,
   name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
   upstream_model TEXT NOT NULL CHECK (length(upstream_model) BETWEEN 1 AND 200),
@@ -79,11 +79,11 @@ CREATE TABLE services (
   UNIQUE (provider_id, name)
 ) STRICT;
 CREATE INDEX idx_services_name ON services (name) WHERE is_active = 1;
-CREATE TRIGGER services_updated_at AFTER UPDATE ON services FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER services_updated_at AFTER UPDATE ON services FOR EACH ROW
 BEGIN UPDATE services SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE generations (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   -- YouTube-style: 11 URL-safe characters (64 random bits).
   short_id TEXT NOT NULL UNIQUE CHECK (length(short_id) = 11 AND short_id NOT GLOB '*[^A-Za-z0-9_-]*'),
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -93,8 +93,8 @@ CREATE TABLE generations (
   prompt TEXT,
   recipe_variables TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(recipe_variables)),
   credit_cost INTEGER NOT NULL DEFAULT 0 CHECK (credit_cost >= 0),
-  result_url TEXT CHECK (result_url IS NULL OR result_url LIKE 'http://%' OR result_url LIKE 'https://%'),
-  thumbnail_url TEXT CHECK (thumbnail_url IS NULL OR thumbnail_url LIKE 'http://%' OR thumbnail_url LIKE 'https://%'),
+  result_url TEXT CHECK (result_url IS NULL OR result_url GLOB 'http://*' OR result_url GLOB 'https://*'),
+  thumbnail_url TEXT CHECK (thumbnail_url IS NULL OR thumbnail_url GLOB 'http://*' OR thumbnail_url GLOB 'https://*'),
   service_id INTEGER REFERENCES services (id) ON DELETE SET NULL,
   error_message TEXT,
   metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
@@ -109,12 +109,12 @@ CREATE TABLE generations (
 CREATE INDEX idx_generations_user_id_created_at ON generations (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_generations_status_created_at ON generations (status, created_at);
 CREATE INDEX idx_generations_recipe_id ON generations (recipe_id);
-CREATE TRIGGER generations_updated_at AFTER UPDATE ON generations FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER generations_updated_at AFTER UPDATE ON generations FOR EACH ROW
 BEGIN UPDATE generations SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 -- The credit ledger: every change of users.credits, signed (spend < 0, refund and grants > 0).
 CREATE TABLE credit_transactions (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   amount INTEGER NOT NULL CHECK (amount <> 0),
   balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
@@ -131,10 +131,10 @@ CREATE UNIQUE INDEX idx_credit_transactions_generation_type ON credit_transactio
   WHERE generation_id IS NOT NULL AND type IN ('spend', 'refund');
 
 CREATE TABLE backlog_videos (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   recipe_id INTEGER NOT NULL REFERENCES recipes (id) ON DELETE CASCADE,
   generation_id INTEGER REFERENCES generations (id) ON DELETE SET NULL,
-  video_url TEXT NOT NULL CHECK (video_url LIKE 'http://%' OR video_url LIKE 'https://%'),
+  video_url TEXT NOT NULL CHECK (video_url GLOB 'http://*' OR video_url GLOB 'https://*'),
   thumbnail_url TEXT,
   prompt TEXT,
   recipe_variables TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(recipe_variables)),
@@ -145,15 +145,15 @@ CREATE TABLE backlog_videos (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_backlog_videos_available ON backlog_videos (recipe_id, created_at) WHERE status = 'available';
-CREATE TRIGGER backlog_videos_updated_at AFTER UPDATE ON backlog_videos FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER backlog_videos_updated_at AFTER UPDATE ON backlog_videos FOR EACH ROW
 BEGIN UPDATE backlog_videos SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE recipe_samples (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   recipe_id INTEGER NOT NULL REFERENCES recipes (id) ON DELETE CASCADE,
   generation_id INTEGER REFERENCES generations (id) ON DELETE SET NULL,
   media_type TEXT NOT NULL CHECK (media_type IN ('image', 'video')),
-  url TEXT NOT NULL CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),
+  url TEXT NOT NULL CHECK (url GLOB 'http://*' OR url GLOB 'https://*'),
   thumbnail_url TEXT,
   is_featured INTEGER NOT NULL DEFAULT 0 CHECK (is_featured IN (0, 1)),
   position INTEGER NOT NULL DEFAULT 0,
@@ -162,7 +162,7 @@ CREATE TABLE recipe_samples (
 CREATE INDEX idx_recipe_samples_recipe_id ON recipe_samples (recipe_id, position);
 
 CREATE TABLE user_assets (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   asset_id TEXT NOT NULL UNIQUE CHECK (length(asset_id) BETWEEN 1 AND 64),
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   original_filename TEXT CHECK (original_filename IS NULL OR length(original_filename) <= 255),
@@ -192,16 +192,16 @@ CREATE TABLE user_assets (
 CREATE INDEX idx_user_assets_user_id_created_at ON user_assets (user_id, created_at DESC, id DESC) WHERE is_deleted = 0;
 CREATE INDEX idx_user_assets_normalized_name ON user_assets (user_id, normalized_name) WHERE is_deleted = 0;
 CREATE INDEX idx_user_assets_asset_type ON user_assets (user_id, asset_type) WHERE is_deleted = 0;
-CREATE TRIGGER user_assets_updated_at AFTER UPDATE ON user_assets FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER user_assets_updated_at AFTER UPDATE ON user_assets FOR EACH ROW
 BEGIN UPDATE user_assets SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE system_assets (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   system_id TEXT NOT NULL CHECK (length(system_id) BETWEEN 1 AND 100),
   asset_id TEXT NOT NULL UNIQUE CHECK (length(asset_id) BETWEEN 1 AND 64),
   name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
-  url TEXT NOT NULL CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),
-  mime_type TEXT,
+  url TEXT NOT NULL CHECK (url GLOB 'http://*' OR url GLOB 'https://*'),
+  mime_type TEXT CHECK (mime_type IS NULL OR length(mime_type) <= 100),
   file_size INTEGER CHECK (file_size IS NULL OR file_size >= 0),
   dimensions TEXT CHECK (dimensions IS NULL OR json_valid(dimensions)),
   tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags) AND json_type(tags) = 'array'),
@@ -210,16 +210,16 @@ CREATE TABLE system_assets (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_system_assets_system_id ON system_assets (system_id);
-CREATE TRIGGER system_assets_updated_at AFTER UPDATE ON system_assets FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER system_assets_updated_at AFTER UPDATE ON system_assets FOR EACH ROW
 BEGIN UPDATE system_assets SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE market_assets (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   creator_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   asset_id TEXT NOT NULL UNIQUE CHECK (length(asset_id) BETWEEN 1 AND 64),
   name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
-  url TEXT NOT NULL CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),
-  mime_type TEXT,
+  url TEXT NOT NULL CHECK (url GLOB 'http://*' OR url GLOB 'https://*'),
+  mime_type TEXT CHECK (mime_type IS NULL OR length(mime_type) <= 100),
   file_size INTEGER CHECK (file_size IS NULL OR file_size >= 0),
   dimensions TEXT CHECK (dimensions IS NULL OR json_valid(dimensions)),
   tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags) AND json_type(tags) = 'array'),
@@ -230,5 +230,5 @@ CREATE TABLE market_assets (
 ) STRICT;
 CREATE INDEX idx_market_assets_creator_id ON market_assets (creator_id, created_at DESC, id DESC);
 CREATE INDEX idx_market_assets_public ON market_assets (created_at DESC) WHERE is_public = 1;
-CREATE TRIGGER market_assets_updated_at AFTER UPDATE ON market_assets FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER market_assets_updated_at AFTER UPDATE ON market_assets FOR EACH ROW
 BEGIN UPDATE market_assets SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;

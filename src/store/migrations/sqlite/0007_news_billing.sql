@@ -7,7 +7,7 @@ CREATE TABLE news_history (
   user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
   headline TEXT NOT NULL,
   content TEXT NOT NULL,
-  source_url TEXT CHECK (source_url IS NULL OR source_url LIKE 'http://%' OR source_url LIKE 'https://%'),
+  source_url TEXT CHECK (source_url IS NULL OR source_url GLOB 'http://*' OR source_url GLOB 'https://*'),
   published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
@@ -16,7 +16,7 @@ CREATE TABLE news_history (
 -- Seed 004's idx_news_user_id, widened to serve keyset pagination.
 CREATE INDEX idx_news_user_id ON news_history (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_news_created_at ON news_history (created_at);
-CREATE TRIGGER news_history_updated_at AFTER UPDATE ON news_history FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER news_history_updated_at AFTER UPDATE ON news_history FOR EACH ROW
 BEGIN UPDATE news_history SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE seq = NEW.seq; END;
 
 -- Seed 004's idx_news_headline (a GIN over headline) becomes this FTS5 index over headline and content.
@@ -37,7 +37,7 @@ CREATE TABLE media_assets (
   id TEXT PRIMARY KEY,
   news_id TEXT NOT NULL REFERENCES news_history (id) ON DELETE CASCADE,
   type TEXT NOT NULL CHECK (type IN ('image', 'audio')),
-  url TEXT NOT NULL CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),
+  url TEXT NOT NULL CHECK (url GLOB 'http://*' OR url GLOB 'https://*'),
   metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
@@ -51,7 +51,7 @@ CREATE TABLE subscriptions (
   status TEXT NOT NULL CHECK (status IN ('active', 'cancelled', 'expired')),
   start_date TEXT NOT NULL,
   end_date TEXT,
-  external_id TEXT UNIQUE,
+  external_id TEXT UNIQUE CHECK (external_id IS NULL OR length(external_id) <= 255),
   metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
@@ -61,7 +61,7 @@ CREATE INDEX idx_subscriptions_user_id ON subscriptions (user_id, created_at DES
 CREATE INDEX idx_subscriptions_status ON subscriptions (status);
 -- One active subscription per user.
 CREATE UNIQUE INDEX idx_subscriptions_one_active ON subscriptions (user_id) WHERE status = 'active';
-CREATE TRIGGER subscriptions_updated_at AFTER UPDATE ON subscriptions FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER subscriptions_updated_at AFTER UPDATE ON subscriptions FOR EACH ROW
 BEGIN UPDATE subscriptions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 -- Two kinds of rows share this table: a daily counter per user and service (seed 000: `service`,
@@ -91,5 +91,5 @@ CREATE TABLE usage_metrics (
 CREATE INDEX idx_metrics_user_id ON usage_metrics (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_metrics_created_at ON usage_metrics (created_at);
 CREATE UNIQUE INDEX idx_metrics_daily ON usage_metrics (user_id, service, date) WHERE action IS NULL;
-CREATE TRIGGER usage_metrics_updated_at AFTER UPDATE ON usage_metrics FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+CREATE TRIGGER usage_metrics_updated_at AFTER UPDATE ON usage_metrics FOR EACH ROW
 BEGIN UPDATE usage_metrics SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
