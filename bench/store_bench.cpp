@@ -222,9 +222,9 @@ void Run(const Options& o) {
       per_user.Add(Clock::now() - start);
       start = Clock::now();
       if (dialect == store::Dialect::kSqlite) {
-        Must(reader->Exec("SELECT rowid, bm25(transcriptions_fts) FROM transcriptions_fts WHERE transcriptions_fts "
-                          "MATCH $1 ORDER BY bm25(transcriptions_fts) LIMIT 20",
-                          "\"" + word + "\""),
+        Must(reader->Exec("SELECT rowid, bm25(transcriptions_fts, 1.0, 0.0) FROM transcriptions_fts WHERE "
+                          "transcriptions_fts MATCH $1 ORDER BY bm25(transcriptions_fts, 1.0, 0.0) LIMIT 20",
+                          "transcript_text:\"" + word + "\""),
              "global search");
       } else {
         Must(reader->Exec("SELECT id, ts_rank(search_vector, q) FROM transcriptions, plainto_tsquery('english', $1) q "
@@ -237,7 +237,7 @@ void Run(const Options& o) {
     auto rows = Must(reader->Exec(dialect == store::Dialect::kSqlite
                                       ? "SELECT COUNT(*) FROM transcriptions_fts WHERE transcriptions_fts MATCH $1"
                                       : "SELECT COUNT(*) FROM transcriptions WHERE search_vector @@ plainto_tsquery('english', $1)",
-                                  dialect == store::Dialect::kSqlite ? "\"" + word + "\"" : word),
+                                  dialect == store::Dialect::kSqlite ? "transcript_text:\"" + word + "\"" : word),
                      "count");
     const auto matches = rows[0].Int(0);
     per_user.Print(fmt::format("search one user's transcripts, word in {} docs", matches));

@@ -65,13 +65,12 @@ std::vector<std::string> Words(std::string_view text) {
   return words;
 }
 
-std::string Fts5Query(const std::vector<std::string>& words) {
-  std::string q;
-  for (const auto& w : words) {
-    std::string quoted = "\"";
-    for (char c : w) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    q += (q.empty() ? "" : " ") + quoted + "\"";
-  }
+// Every word is a quoted phrase restricted to the text column, and the owner's key restricts the
+// rows inside the index (see migration 0003). Words hold no quotes (Words() keeps letters, digits
+// and apostrophes only).
+std::string Fts5Query(std::string_view user_id, const std::vector<std::string>& words) {
+  std::string q = "owner_key:\"" + std::string(user_id.substr(24, 12)) + "\"";
+  for (const auto& w : words) q += " AND transcript_text:\"" + w + "\"";
   return q;
 }
 
@@ -165,14 +164,15 @@ Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view use
   limit = ClampLimit(limit);
   Result<Rows> rows = Rows();
   if (conn.dialect() == Dialect::kSqlite) {
-    // bm25() is lower-is-better; negate it so both backends rank higher-is-better.
+    // bm25() is lower-is-better; negate it so both backends rank higher-is-better. The owner_key
+    // column gets weight 0: it filters, it does not score.
     rows = conn.Exec(
-        "SELECT t.id, snippet(transcriptions_fts, 0, '<mark>', '</mark>', '…', 16), -bm25(transcriptions_fts), "
-        "t.created_at "
+        "SELECT t.id, snippet(transcriptions_fts, 0, '<mark>', '</mark>', '…', 16), "
+        "-bm25(transcriptions_fts, 1.0, 0.0), t.created_at "
         "FROM transcriptions_fts JOIN transcriptions t ON t.seq = transcriptions_fts.rowid "
         "WHERE transcriptions_fts MATCH $1 AND t.user_id = $2 "
-        "ORDER BY bm25(transcriptions_fts) LIMIT $3",
-        Fts5Query(words), user_id, limit);
+        "ORDER BY bm25(transcriptions_fts, 1.0, 0.0) LIMIT $3",
+        Fts5Query(user_id, words), user_id, limit);
   } else {
     rows = conn.Exec(
         "SELECT t.id, ts_headline('english', t.transcript_text, q, "

