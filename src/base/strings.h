@@ -31,4 +31,7 @@ std::string FormatDuration(std::chrono::milliseconds d);
 
 std::string HexEncode(std::string_view bytes);
 
+// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates).
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace chorus
