@@ -3,12 +3,17 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <iostream>
+#include <optional>
 
 #include "app/runtime.h"
 #include "app/version.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "services/provider_key_service.h"
 
 namespace chorus::app {
 namespace {
@@ -150,6 +155,98 @@ int Routes(const ConfigOptions& options, bool json) {
   return 0;
 }
 
+// Reads a password: from the terminal without echo (asking twice), or one line from piped stdin.
+std::optional<std::string> ReadPassword() {
+  std::string first;
+  if (!::isatty(STDIN_FILENO)) {
+    if (!std::getline(std::cin, first)) return std::nullopt;
+    return first;
+  }
+  termios old{};
+  ::tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::string second;
+  std::cerr << "Password: " << std::flush;
+  std::getline(std::cin, first);
+  std::cerr << "\nRepeat password: " << std::flush;
+  std::getline(std::cin, second);
+  std::cerr << "\n";
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  if (first != second) {
+    std::cerr << "chorus: the passwords differ\n";
+    return std::nullopt;
+  }
+  return first;
+}
+
+struct CreateUserOptions {
+  std::string email, username, role = "user";
+};
+
+int AdminCreateUser(const ConfigOptions& options, const CreateUserOptions& user) {
+  auto config = options.Load();
+  if (!config) return ConfigError(config.error());
+  InitLogging(*config, /*async=*/false);
+  auto runtime = Runtime::Open(*config);
+  if (!runtime) {
+    std::cerr << "chorus: " << runtime.error().message << "\n";
+    return kRuntimeFailure;
+  }
+  if (auto applied = (*runtime)->Migrate(); !applied) {
+    std::cerr << "chorus: migration failed: " << applied.error().message << "\n";
+    return kRuntimeFailure;
+  }
+  auto password = ReadPassword();
+  if (!password) return kUsageError;
+  auto made = (*runtime)->RunSync((*runtime)->admin().CreateUser(
+      {.email = user.email, .username = user.username, .password = *password, .access_role = user.role}));
+  if (!made) {
+    std::cerr << "chorus: " << made.error().message << "\n";
+    return made.error().code == ErrorCode::kInvalidArgument || made.error().code == ErrorCode::kAlreadyExists
+               ? kUsageError
+               : kRuntimeFailure;
+  }
+  std::cout << fmt::format("created {} {} ({})\n", made->access_role, made->id, user.email);
+  return 0;
+}
+
+int RotateMasterKey(const ConfigOptions& options) {
+  auto config = options.Load();
+  if (!config) return ConfigError(config.error());
+  InitLogging(*config, /*async=*/false);
+  if (!config->auth.master_key.empty()) {
+    std::cerr << "chorus: the master key comes from the configuration (auth.master_key / CHORUS_MASTER_KEY); "
+                 "rotate it there\n";
+    return kUsageError;
+  }
+  auto runtime = Runtime::Open(*config);
+  if (!runtime) {
+    std::cerr << "chorus: " << runtime.error().message << "\n";
+    return kRuntimeFailure;
+  }
+  const auth::SecretBox& current = (*runtime)->secret_box();
+  auto next = current.WithNewKey(config->data_dir);
+  if (!next) {
+    std::cerr << "chorus: " << next.error().message << "\n";
+    return kRuntimeFailure;
+  }
+  // Re-seal first, then switch: a crash in between leaves both keys on disk, and each secret
+  // names the key that sealed it, so everything stays readable.
+  auto resealed = services::ProviderKeyService::ResealAll((*runtime)->database(), current, *next);
+  if (!resealed) {
+    std::cerr << "chorus: re-encryption failed (nothing changed): " << resealed.error().message << "\n";
+    return kRuntimeFailure;
+  }
+  if (auto made = next->MakeCurrent(config->data_dir); !made) {
+    std::cerr << "chorus: " << made.error().message << "\n";
+    return kRuntimeFailure;
+  }
+  std::cout << fmt::format("master key rotated to {}; {} secret(s) re-encrypted\n", next->current_key_id(), *resealed);
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -178,6 +275,24 @@ int RunCli(int argc, char** argv) {
   bool json = false;
   routes->add_flag("--json", json, "Print JSON");
 
+  auto* admin = app.add_subcommand("admin", "Administration");
+  admin->require_subcommand(1);
+  ConfigOptions admin_options;
+  CreateUserOptions new_user;
+  auto* create_user = admin->add_subcommand(
+      "create-user", "Create an account; the password is read from the terminal, or one line from stdin");
+  admin_options.AddTo(create_user);
+  create_user->add_option("--email", new_user.email, "Email address")->required();
+  create_user->add_option("--username", new_user.username, "Username")->required();
+  create_user->add_option("--role", new_user.role, "user, test or admin")
+      ->check(CLI::IsMember({"user", "test", "admin"}));
+
+  auto* keys = app.add_subcommand("keys", "Secrets at rest");
+  keys->require_subcommand(1);
+  ConfigOptions keys_options;
+  auto* rotate = keys->add_subcommand("rotate-master", "Make a new master key and re-encrypt every secret with it");
+  keys_options.AddTo(rotate);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -193,6 +308,8 @@ int RunCli(int argc, char** argv) {
   }
   if (check->parsed()) return ConfigCheck(check_options);
   if (routes->parsed()) return Routes(routes_options, json);
+  if (create_user->parsed()) return AdminCreateUser(admin_options, new_user);
+  if (rotate->parsed()) return RotateMasterKey(keys_options);
   return kUsageError;
 }
 

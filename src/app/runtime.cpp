@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "api/ops.h"
@@ -45,6 +47,42 @@ Result<std::unique_ptr<store::Database>> OpenDatabase(const config::Config& conf
                                 .connect_timeout = s.connect_timeout});
 }
 
+// Periodic upkeep while serving: writes API-key use times collected in memory and purges expired
+// sessions and refresh tokens, every 30 s and once more at shutdown.
+class Maintenance {
+ public:
+  explicit Maintenance(services::AuthService& auth) : auth_(auth), thread_([this] { Loop(); }) {}
+  ~Maintenance() { Stop(); }
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      const bool stop = wake_.wait_for(lock, std::chrono::seconds(30), [this] { return stopping_; });
+      lock.unlock();
+      if (auto done = auth_.FlushAndPurge(); !done) {
+        log::Warn("maintenance failed", {{"error", done.error().message}});
+      }
+      lock.lock();
+      if (stop) return;
+    }
+  }
+
+  services::AuthService& auth_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
 int NetworkThreads(const config::Config& config) {
   if (config.http.threads > 0) return config.http.threads;
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -62,10 +100,30 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const config::Config& config) {
                              (rt->db_->dialect() == store::Dialect::kSqlite ? 1 : 0);
   rt->blocking_ = std::make_unique<BlockingPool>(connections);
   rt->async_db_ = std::make_unique<store::AsyncDb>(*rt->db_, *rt->blocking_);
+  CHORUS_ASSIGN_OR_RETURN(auth::SecretBox box, auth::SecretBox::Open(config.data_dir, config.auth.master_key));
+  rt->secret_box_ = std::make_unique<auth::SecretBox>(std::move(box));
+  rt->cpu_ = std::make_unique<BlockingPool>(std::max(1u, std::thread::hardware_concurrency()));
+  rt->hasher_ = std::make_unique<auth::PasswordHasher>(auth::PasswordParams{
+      .memory_bytes = config.auth.argon2_memory, .iterations = static_cast<uint64_t>(config.auth.argon2_iterations)});
+  const auto& a = config.auth;
+  rt->auth_ = std::make_unique<services::AuthService>(
+      *rt->async_db_, *rt->cpu_, *rt->hasher_,
+      services::AuthSettings{.open_registration = a.open_registration,
+                             .session_ttl = a.session_ttl,
+                             .refresh_ttl = a.refresh_ttl,
+                             .max_login_failures = a.max_login_failures,
+                             .max_ip_failures = a.max_ip_failures,
+                             .failure_window = a.login_failure_window,
+                             .credential_cache_ttl = a.credential_cache_ttl});
+  rt->accounts_ = std::make_unique<services::AccountService>(*rt->async_db_, *rt->auth_);
+  rt->api_keys_ = std::make_unique<services::ApiKeyService>(*rt->async_db_, *rt->auth_);
+  rt->providers_ = std::make_unique<services::ProviderKeyService>(*rt->async_db_, *rt->secret_box_);
+  rt->admin_ = std::make_unique<services::AdminService>(*rt->async_db_, *rt->auth_);
   return rt;
 }
 
 Runtime::~Runtime() {
+  if (cpu_) cpu_->Join();
   if (blocking_) blocking_->Join();
 }
 
@@ -78,14 +136,21 @@ Result<store::MigrationStatus> Runtime::InspectMigrations() { return store::Insp
 Status Runtime::BuildRoutes() {
   health_ = std::make_unique<services::HealthService>(*async_db_, migrations());
   CHORUS_TRY(api::AddOpsRoutes(router_, {.health = *health_, .metrics = registry_}));
+  CHORUS_TRY(api::AddIdentityRoutes(router_, {.auth = *auth_,
+                                              .accounts = *accounts_,
+                                              .api_keys = *api_keys_,
+                                              .providers = *providers_,
+                                              .admin = *admin_}));
   CHORUS_TRY(router_.CheckDeclarations());
 
+  authenticator_ = std::make_unique<api::BearerAuthenticator>(*auth_);
   http_metrics_ = std::make_unique<http::HttpMetrics>(router_);
   dispatcher_ = std::make_unique<http::Dispatcher>(
       router_, *http_metrics_,
       http::DispatcherSettings{.cors_origins = config_.http.cors_origins,
                                .cors_allow_credentials = config_.http.cors_allow_credentials,
-                               .access_log = config_.http.access_log});
+                               .access_log = config_.http.access_log},
+      authenticator_.get());
   registry_.Add([m = http_metrics_.get()](std::string& out) { m->Render(out); });
   registry_.Add([db = db_.get()](std::string& out) { store::RenderPoolMetrics(*db, out); });
   registry_.Add(RenderProcessMetrics);
@@ -102,6 +167,10 @@ int Runtime::Serve() {
     }
   } else if (auto status = InspectMigrations(); status && !status->Current()) {
     log::Warn("database is not migrated; /readyz reports unready until `chorus migrate` runs");
+  }
+  if (auto made = BootstrapAdmin(); !made) {
+    log::Error("cannot create the bootstrap administrator", {{"error", made.error().message}});
+    return 1;
   }
   if (auto built = BuildRoutes(); !built) {
     log::Error("cannot build routes", {{"error", built.error().message}});
@@ -136,10 +205,32 @@ int Runtime::Serve() {
                           {"threads", settings.threads},
                           {"version", CHORUS_VERSION},
                           {"startup_us", static_cast<int64_t>(startup_us)}});
+  Maintenance maintenance(*auth_);
   server.Run();
+  maintenance.Stop();
+  cpu_->Join();
   blocking_->Join();
   log::Info("stopped");
   return 0;
+}
+
+Status Runtime::BootstrapAdmin() {
+  const auto& b = config_.bootstrap;
+  if (b.admin_email.empty() && b.admin_password.empty()) return Ok();
+  if (b.admin_email.empty() || b.admin_password.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "bootstrap.admin_email and bootstrap.admin_password must be set together");
+  }
+  CHORUS_ASSIGN_OR_RETURN(int64_t admins, RunSync(admin_->CountAdmins()));
+  if (admins > 0) return Ok();
+  const std::string username = b.admin_email.substr(0, b.admin_email.find('@'));
+  auto made = RunSync(admin_->CreateUser({.email = b.admin_email,
+                                          .username = username.size() >= 3 ? username : "admin",
+                                          .password = b.admin_password,
+                                          .access_role = "admin"}));
+  if (!made) return Unexpected(std::move(made).error());
+  log::Info("bootstrap administrator created", {{"user_id", made->id}});
+  return Ok();
 }
 
 }  // namespace chorus::app

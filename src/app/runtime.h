@@ -3,11 +3,23 @@
 // migrate, routes) use it; nothing else constructs these pieces.
 #pragma once
 
-#include <memory>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
+#include <memory>
+#include <optional>
+
+#include "api/identity_routes.h"
+#include "auth/passwords.h"
+#include "auth/secret_box.h"
 #include "base/async.h"
 #include "base/metrics.h"
 #include "config/config.h"
+#include "services/account_service.h"
+#include "services/admin_service.h"
+#include "services/api_key_service.h"
+#include "services/auth_service.h"
+#include "services/provider_key_service.h"
 #include "http/dispatcher.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -35,6 +47,17 @@ class Runtime {
   // Listens, serves until SIGTERM/SIGINT, drains. Returns the process exit code.
   int Serve();
 
+  // Creates the bootstrap administrator from the configuration when the database has none.
+  Status BootstrapAdmin();
+  // Runs a service coroutine to completion on a private executor (CLI commands).
+  template <typename T>
+  T RunSync(Task<T> task);
+
+  services::AdminService& admin() { return *admin_; }
+  store::Database& database() { return *db_; }
+  const auth::SecretBox& secret_box() const { return *secret_box_; }
+  const config::Config& config() const { return config_; }
+
  private:
   explicit Runtime(config::Config config) : config_(std::move(config)) {}
 
@@ -44,9 +67,30 @@ class Runtime {
   std::unique_ptr<store::AsyncDb> async_db_;
   metrics::Registry registry_;
   std::unique_ptr<services::HealthService> health_;
+  std::unique_ptr<BlockingPool> cpu_;  // password hashing
+  std::unique_ptr<auth::PasswordHasher> hasher_;
+  std::unique_ptr<auth::SecretBox> secret_box_;
+  std::unique_ptr<services::AuthService> auth_;
+  std::unique_ptr<services::AccountService> accounts_;
+  std::unique_ptr<services::ApiKeyService> api_keys_;
+  std::unique_ptr<services::ProviderKeyService> providers_;
+  std::unique_ptr<services::AdminService> admin_;
+  std::unique_ptr<api::BearerAuthenticator> authenticator_;
   http::Router router_;
   std::unique_ptr<http::HttpMetrics> http_metrics_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
 };
+
+template <typename T>
+T Runtime::RunSync(Task<T> task) {
+  boost::asio::io_context io;
+  std::optional<T> out;
+  boost::asio::co_spawn(io, [&]() -> Task<void> { out.emplace(co_await std::move(task)); },
+                        [](std::exception_ptr e) {
+                          if (e) std::rethrow_exception(e);
+                        });
+  io.run();
+  return std::move(*out);
+}
 
 }  // namespace chorus::app

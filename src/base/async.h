@@ -5,6 +5,12 @@
 // network thread: it is handed to a BlockingPool with `co_await pool.Run(fn)`, which runs fn on one of
 // the pool's threads and resumes the caller on its own executor with fn's result. An exception that
 // escapes fn (a bug) is rethrown in the caller.
+//
+// GCC 12 rule (found with AddressSanitizer; see base/async_test.cpp): inside a coroutine, never write a
+// braced initializer (`{...}`, `T{...}`, `{.field = ...}`) or a lambda expression that captures by
+// value as an argument of a call in a co_await expression. GCC 12 destroys such temporaries
+// incorrectly (heap corruption). Name the object first, then pass it (or std::move it). Lambdas
+// capturing only by reference, function-call results and named objects are safe.
 #pragma once
 
 #include <boost/asio/async_result.hpp>

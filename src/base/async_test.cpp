@@ -55,3 +55,28 @@ TEST(BlockingPoolTest, ExceptionsReachTheAwaitingCoroutine) {
 
 }  // namespace
 }  // namespace chorus
+
+namespace chorus {
+namespace {
+
+// The safe form of passing work that owns data (see the GCC 12 note in base/async.h): the lambda
+// is named, then moved into Run. Run under AddressSanitizer this is clean; the same lambda written
+// inline in the co_await expression is freed twice by GCC 12.
+TEST(BlockingPoolTest, NamedWorkOwningHeapDataRunsOnce) {
+  boost::asio::io_context io;
+  BlockingPool pool(1);
+  size_t length = 0;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> Task<void> {
+        std::string owned(100, 'x');
+        auto work = [owned = std::move(owned)] { return owned.size(); };
+        length = co_await pool.Run(std::move(work));
+      },
+      boost::asio::detached);
+  io.run();
+  EXPECT_EQ(length, 100u);
+}
+
+}  // namespace
+}  // namespace chorus

@@ -44,6 +44,7 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;  // safe to show to the caller: never holds secrets or internals
   std::string param;    // the request field at fault, when there is one (OpenAI's "param")
+  int retry_after_seconds = 0;  // kRateLimited/kUnavailable: when to try again (Retry-After)
 };
 
 inline Error MakeError(ErrorCode code, std::string message, std::string param = {}) {

@@ -46,6 +46,24 @@ struct StorageConfig {
   std::string sqlite_synchronous = "full";  // full|normal
 };
 
+struct AuthConfig {
+  bool open_registration = true;
+  milliseconds session_ttl{3600000};        // access tokens
+  milliseconds refresh_ttl{30LL * 86400000};  // refresh tokens
+  std::string master_key;                   // base64 of 32 bytes; empty: <data_dir>/keys
+  uint64_t argon2_memory = 19 * 1024 * 1024;
+  int argon2_iterations = 2;
+  int max_login_failures = 10;              // per account, within login_failure_window
+  int max_ip_failures = 100;                // per client address, within login_failure_window
+  milliseconds login_failure_window{900000};
+  milliseconds credential_cache_ttl{10000};
+};
+
+struct BootstrapConfig {
+  std::string admin_email;
+  std::string admin_password;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string database = "sqlite:./data/chorus.db";
@@ -53,6 +71,8 @@ struct Config {
   LogConfig log;
   HttpConfig http;
   StorageConfig storage;
+  AuthConfig auth;
+  BootstrapConfig bootstrap;
 };
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
@@ -76,6 +96,7 @@ struct KeyInfo {
   std::string type;      // "size", "duration", "string", ...
   std::string default_value;
   std::string doc;
+  std::string env_alias;  // a second variable that sets the key, or empty
 };
 std::vector<KeyInfo> Keys();
 

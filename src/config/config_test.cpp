@@ -147,3 +147,29 @@ TEST_F(ConfigTest, EveryKeyIsDocumented) {
 
 }  // namespace
 }  // namespace chorus::config
+
+namespace chorus::config {
+namespace {
+
+TEST(ConfigSecretsTest, AliasesSetKeysAndSecretsAreRedacted) {
+  auto config = Load({.env = {{"CHORUS_MASTER_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="},
+                              {"CHORUS_BOOTSTRAP_ADMIN_EMAIL", "root@example.com"},
+                              {"CHORUS_BOOTSTRAP_ADMIN_PASSWORD", "Sup3r-Secret-Pw"}}});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->auth.master_key, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+  EXPECT_EQ(config->bootstrap.admin_email, "root@example.com");
+  const std::string rendered = Render(*config);
+  EXPECT_EQ(rendered.find("MDEyMzQ1"), std::string::npos) << rendered;
+  EXPECT_EQ(rendered.find("Sup3r"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("master_key = \"<redacted>\""), std::string::npos);
+  EXPECT_NE(rendered.find("admin_email = \"root@example.com\""), std::string::npos);
+}
+
+TEST(ConfigSecretsTest, AuthSettingsAreBounded) {
+  EXPECT_FALSE(Load({.overrides = {{"auth.argon2_memory", "8MiB"}}})) << "below OWASP's minimum";
+  EXPECT_FALSE(Load({.overrides = {{"auth.argon2_iterations", "1"}}}));
+  EXPECT_TRUE(Load({.overrides = {{"auth.argon2_memory", "64MiB"}, {"auth.argon2_iterations", "3"}}}));
+}
+
+}  // namespace
+}  // namespace chorus::config

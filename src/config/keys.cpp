@@ -148,6 +148,17 @@ KeyDef StringList(std::string_view name, std::string_view doc, Get get) {
 using std::chrono::hours;
 using std::chrono::seconds;
 
+KeyDef Alias(KeyDef key, std::string_view env) {
+  key.env_alias = env;
+  return key;
+}
+
+KeyDef Secret(KeyDef key, std::string_view env) {
+  key.secret = true;
+  key.env_alias = env;
+  return key;
+}
+
 std::vector<KeyDef> BuildTable() {
   constexpr uint64_t kGiB = 1ULL << 30;
   return {
@@ -207,6 +218,42 @@ std::vector<KeyDef> BuildTable() {
              "SQLite durability: `full` syncs every commit to disk (no acknowledged write is lost on power "
              "failure); `normal` syncs at checkpoints (faster; a power cut may lose the last commits).",
              [](auto& c) -> auto& { return c.storage.sqlite_synchronous; }, {"full", "normal"}),
+      Bool("auth.open_registration", "Anyone may register; off: only administrators create accounts.",
+           [](auto& c) -> auto& { return c.auth.open_registration; }),
+      Duration("auth.session_ttl", "Lifetime of an access (session) token.",
+               [](auto& c) -> auto& { return c.auth.session_ttl; }, seconds(60), hours(24 * 7)),
+      Duration("auth.refresh_ttl", "Lifetime of a refresh token; each use rotates it.",
+               [](auto& c) -> auto& { return c.auth.refresh_ttl; }, seconds(60), hours(24 * 365)),
+      Secret(String("auth.master_key",
+                    "Master key for secrets at rest: 32 bytes in base64. Empty: the key files in "
+                    "`<data_dir>/keys`, generated on first run. Also read from `CHORUS_MASTER_KEY`.",
+                    [](auto& c) -> auto& { return c.auth.master_key; }),
+             "CHORUS_MASTER_KEY"),
+      Size("auth.argon2_memory", "argon2id memory per password hash; at least OWASP's 19 MiB.",
+           [](auto& c) -> auto& { return c.auth.argon2_memory; }, 19 * 1024 * 1024, 1ULL << 30),
+      Int("auth.argon2_iterations", "argon2id passes per password hash; at least 2.",
+          [](auto& c) -> auto& { return c.auth.argon2_iterations; }, 2, 20),
+      Int("auth.max_login_failures",
+          "Failed logins allowed per account within the window before 429; clears as the window moves.",
+          [](auto& c) -> auto& { return c.auth.max_login_failures; }, 1, 100000),
+      Int("auth.max_ip_failures", "Failed logins allowed per client address within the window before 429.",
+          [](auto& c) -> auto& { return c.auth.max_ip_failures; }, 1, 1000000),
+      Duration("auth.login_failure_window", "The sliding window for counting failed logins.",
+               [](auto& c) -> auto& { return c.auth.login_failure_window; }, seconds(1), hours(24)),
+      Duration("auth.credential_cache_ttl",
+               "How long a checked token or API key is trusted without reading the database again. "
+               "Revocation is immediate on the node that revokes and takes at most this long elsewhere.",
+               [](auto& c) -> auto& { return c.auth.credential_cache_ttl; }, milliseconds(0), hours(1)),
+      Alias(String("bootstrap.admin_email",
+                   "With bootstrap.admin_password: on a database with no administrator, `chorus serve` "
+                   "creates this administrator. Also read from `CHORUS_BOOTSTRAP_ADMIN_EMAIL`.",
+                   [](auto& c) -> auto& { return c.bootstrap.admin_email; }),
+            "CHORUS_BOOTSTRAP_ADMIN_EMAIL"),
+      Secret(String("bootstrap.admin_password",
+                    "The first administrator's password (see bootstrap.admin_email). Also read from "
+                    "`CHORUS_BOOTSTRAP_ADMIN_PASSWORD`.",
+                    [](auto& c) -> auto& { return c.bootstrap.admin_password; }),
+             "CHORUS_BOOTSTRAP_ADMIN_PASSWORD"),
   };
 }
 

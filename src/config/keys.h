@@ -25,6 +25,10 @@ struct KeyDef {
   std::function<Status(Config&, const RawValue&)> apply;
   // The current value as a TOML literal.
   std::function<std::string(const Config&)> render;
+  // Secrets are shown as "<redacted>" by Render and `chorus config check`.
+  bool secret = false;
+  // An extra environment variable that sets this key (e.g. CHORUS_MASTER_KEY), or empty.
+  std::string_view env_alias;
 };
 
 const std::vector<KeyDef>& KeyTable();

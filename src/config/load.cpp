@@ -93,7 +93,7 @@ Status ApplyEnvironment(Config& config, const KeyValues& env) {
     if (!StartsWith(name, "CHORUS_") || StartsWith(name, "CHORUS_TEST_")) continue;
     const KeyDef* match = nullptr;
     for (const auto& key : KeyTable()) {
-      if (detail::EnvName(key.name) == name) match = &key;
+      if (detail::EnvName(key.name) == name || key.env_alias == name) match = &key;
     }
     if (!match) return Bad(fmt::format("environment: unknown variable {} (no such configuration key)", name));
     CHORUS_TRY(Apply(config, *match, RawValue(value), name));
@@ -156,7 +156,7 @@ std::vector<KeyInfo> Keys() {
   std::vector<KeyInfo> keys;
   for (const auto& key : KeyTable()) {
     keys.push_back(KeyInfo{std::string(key.name), detail::EnvName(key.name), std::string(key.type),
-                           key.render(defaults), std::string(key.doc)});
+                           key.render(defaults), std::string(key.doc), std::string(key.env_alias)});
   }
   return keys;
 }
@@ -166,8 +166,9 @@ std::string Render(const Config& config) {
   std::string current;
   for (const auto& key : KeyTable()) {
     const auto dot = key.name.find('.');
+    const std::string value = key.secret && key.render(config) != "\"\"" ? "\"<redacted>\"" : key.render(config);
     if (dot == std::string_view::npos) {
-      top += fmt::format("{} = {}\n", key.name, key.render(config));
+      top += fmt::format("{} = {}\n", key.name, value);
       continue;
     }
     const std::string section(key.name.substr(0, dot));
@@ -175,7 +176,7 @@ std::string Render(const Config& config) {
       sections += fmt::format("\n[{}]\n", section);
       current = section;
     }
-    sections += fmt::format("{} = {}\n", key.name.substr(dot + 1), key.render(config));
+    sections += fmt::format("{} = {}\n", key.name.substr(dot + 1), value);
   }
   return top + sections;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
 
 #include "base/ids.h"
@@ -20,6 +21,14 @@ std::string AllowHeader(const std::vector<Method>& methods) {
   }
   if (get) allow += ", HEAD";
   return allow + (allow.empty() ? "OPTIONS" : ", OPTIONS");
+}
+
+// Sessions carry every scope; an API key needs "all" or the route's own scope.
+bool ScopeAllows(const Principal& principal, const Route& route) {
+  if (principal.api_key_id.empty()) return true;
+  const std::string_view required = RequiredScope(route);
+  return std::any_of(principal.scopes.begin(), principal.scopes.end(),
+                     [required](const std::string& s) { return s == "all" || s == required; });
 }
 
 }  // namespace
@@ -71,6 +80,10 @@ Task<Response> Dispatcher::Invoke(Request& request, const Route& route) {
     if (!principal) co_return ErrorResponse(principal.error());
     if (route.access == Access::kAdmin && !principal->is_admin) {
       co_return ErrorResponse({ErrorCode::kPermissionDenied, "This route is for administrators."});
+    }
+    if (!ScopeAllows(*principal, route)) {
+      co_return ErrorResponse({ErrorCode::kPermissionDenied,
+                               fmt::format("This API key lacks the \"{}\" scope.", RequiredScope(route))});
     }
     request.set_principal(std::move(*principal));
   }

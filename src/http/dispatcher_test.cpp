@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "base/strings.h"
 #include "tests/support/run_task.h"
 
 namespace chorus::http {
@@ -189,6 +190,53 @@ TEST_F(DispatcherTest, MetricsCountPerRouteAndStatus) {
             std::string::npos);
   EXPECT_NE(out.find("chorus_http_request_duration_seconds_count{method=\"GET\",route=\"/open\",status=\"200\"} 3"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace chorus::http
+
+namespace chorus::http {
+namespace {
+
+// Grants an API-key principal with the scopes listed after "Bearer key:" (comma-separated).
+class KeyAuthenticator final : public Authenticator {
+ public:
+  Task<Result<Principal>> Authenticate(const Request& request) override {
+    std::string_view auth = request.Header("Authorization");
+    Principal p;
+    p.user_id = "u1";
+    p.api_key_id = "k1";
+    std::string scopes(auth.substr(std::string_view("Bearer key:").size()));
+    for (auto part : Split(scopes, ',')) p.scopes.emplace_back(part);
+    p.is_admin = true;
+    co_return p;
+  }
+};
+
+TEST(DispatcherScopeTest, ApiKeysNeedTheRouteScope) {
+  Router router;
+  auto ok = [](Request&) -> Task<Response> { co_return Response::NoContent(); };
+  ASSERT_TRUE(router.Add({Method::kGet, "/things", Access::kUser, ok, ""}));
+  ASSERT_TRUE(router.Add({Method::kPost, "/things", Access::kUser, ok, ""}));
+  ASSERT_TRUE(router.Add({Method::kPost, "/v1/infer", Access::kUser, ok, "", "inference"}));
+  ASSERT_TRUE(router.Add({Method::kGet, "/admin/x", Access::kAdmin, ok, ""}));
+  HttpMetrics metrics(router);
+  KeyAuthenticator auth;
+  Dispatcher d(router, metrics, {.access_log = false}, &auth);
+  auto call = [&](Method m, const char* path, const char* scopes) {
+    Request r(m, path);
+    const std::string header = std::string("Bearer key:") + scopes;
+    r.AddHeader("Authorization", header);
+    return testing::RunTask(d.Dispatch(r)).status;
+  };
+  EXPECT_EQ(call(Method::kGet, "/things", "read"), 204);
+  EXPECT_EQ(call(Method::kPost, "/things", "read"), 403);
+  EXPECT_EQ(call(Method::kPost, "/things", "all"), 204);
+  EXPECT_EQ(call(Method::kPost, "/v1/infer", "inference"), 204);
+  EXPECT_EQ(call(Method::kPost, "/v1/infer", "read"), 403);
+  EXPECT_EQ(call(Method::kGet, "/admin/x", "read"), 403);
+  EXPECT_EQ(call(Method::kGet, "/admin/x", "admin"), 204);
+  EXPECT_EQ(call(Method::kGet, "/things", "admin"), 403);
 }
 
 }  // namespace

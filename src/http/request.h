@@ -17,7 +17,11 @@ namespace chorus::http {
 struct Principal {
   std::string user_id;
   bool is_admin = false;
-  std::vector<std::string> scopes;
+  std::vector<std::string> scopes;  // {"all"} for sessions
+  std::string access_role;
+  std::string account_type;
+  std::string session_id;  // set for session tokens
+  std::string api_key_id;  // set for API keys
 };
 
 class Request {

@@ -91,7 +91,9 @@ Response ErrorResponse(const Error& error) {
     return Response::Json(StatusFor(error.code),
                           ErrorBody({error.code, "The server had an error while processing your request.", {}}));
   }
-  return Response::Json(StatusFor(error.code), ErrorBody(error));
+  Response r = Response::Json(StatusFor(error.code), ErrorBody(error));
+  if (error.retry_after_seconds > 0) r.SetHeader("Retry-After", std::to_string(error.retry_after_seconds));
+  return r;
 }
 
 }  // namespace chorus::http

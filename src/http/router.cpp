@@ -16,6 +16,13 @@ std::string_view AccessName(Access access) {
   return "undeclared";
 }
 
+std::string_view RequiredScope(const Route& route) {
+  if (!route.scope.empty()) return route.scope;
+  if (route.access == Access::kAdmin) return "admin";
+  if (route.method == Method::kGet || route.method == Method::kHead) return "read";
+  return "all";
+}
+
 struct Router::Node {
   std::vector<std::pair<std::string, std::unique_ptr<Node>>> literals;
   std::unique_ptr<Node> param;

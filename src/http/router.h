@@ -40,7 +40,13 @@ struct Route {
   Access access = Access::kUndeclared;
   Handler handler;
   std::string summary;  // one line for `chorus routes` and the OpenAPI check
+  // The API-key scope the route needs; empty derives it: "admin" for admin routes, "read" for GET
+  // and HEAD, "all" otherwise. Routes for model calls say "inference". Sessions have every scope.
+  std::string scope;
 };
+
+// The scope a route needs from an API key (see Route::scope).
+std::string_view RequiredScope(const Route& route);
 
 class Router {
  public:

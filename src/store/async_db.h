@@ -28,19 +28,19 @@ class AsyncDb {
   template <typename F>
   auto Read(F fn) -> Task<std::invoke_result_t<F&, Connection&>> {
     using R = std::invoke_result_t<F&, Connection&>;
-    co_return co_await pool_.Run([this, fn = std::move(fn)]() mutable -> R {
+    auto work = [this, fn = std::move(fn)]() mutable -> R {
       auto lease = db_.Acquire(Access::kRead);
       if (!lease) return R(Unexpected(std::move(lease).error()));
       return fn(**lease);
-    });
+    };
+    co_return co_await pool_.Run(std::move(work));  // named first: see the GCC 12 note in base/async.h
   }
 
   template <typename F>
   auto Write(F fn) -> Task<std::invoke_result_t<F&, Connection&>> {
     using R = std::invoke_result_t<F&, Connection&>;
-    co_return co_await pool_.Run([this, fn = std::move(fn)]() mutable -> R {
-      return Transact(db_, Access::kWrite, fn);
-    });
+    auto work = [this, fn = std::move(fn)]() mutable -> R { return Transact(db_, Access::kWrite, fn); };
+    co_return co_await pool_.Run(std::move(work));
   }
 
  private:

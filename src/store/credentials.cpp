@@ -137,6 +137,14 @@ Result<int64_t> RevokeAllForUser(Connection& conn, std::string_view user_id, std
   return rows.affected();
 }
 
+Result<int64_t> RevokeForFamily(Connection& conn, std::string_view family_id, std::string_view now) {
+  if (!IsUuid(family_id)) return int64_t{0};
+  CHORUS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL "
+                                               "AND id IN (SELECT session_id FROM refresh_tokens WHERE family_id = $2)",
+                                               now, family_id));
+  return rows.affected();
+}
+
 Result<int64_t> DeleteExpired(Connection& conn, std::string_view now) {
   CHORUS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("DELETE FROM sessions WHERE expires_at <= $1", now));
   return rows.affected();
@@ -177,11 +185,24 @@ Result<int64_t> RevokeFamily(Connection& conn, std::string_view family_id, std::
   return rows.affected();
 }
 
-Result<int64_t> RevokeAllForUser(Connection& conn, std::string_view user_id, std::string_view now) {
+Result<int64_t> RevokeAllForUser(Connection& conn, std::string_view user_id, std::string_view now,
+                                 std::string_view keep_session_id) {
   if (!IsUuid(user_id)) return int64_t{0};
-  CHORUS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 "
-                                               "AND revoked_at IS NULL",
-                                               now, user_id));
+  Query q("UPDATE refresh_tokens SET revoked_at = ");
+  q.Add("? WHERE user_id = ? AND revoked_at IS NULL", {now, user_id});
+  if (IsUuid(keep_session_id)) {
+    q.Add(" AND family_id NOT IN (SELECT family_id FROM refresh_tokens WHERE session_id = ?)", {keep_session_id});
+  }
+  CHORUS_ASSIGN_OR_RETURN(Rows rows, q.Run(conn));
+  return rows.affected();
+}
+
+Result<int64_t> RevokeForSession(Connection& conn, std::string_view session_id, std::string_view now) {
+  if (!IsUuid(session_id)) return int64_t{0};
+  CHORUS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL "
+                                               "AND family_id IN (SELECT family_id FROM refresh_tokens "
+                                               "WHERE session_id = $2)",
+                                               now, session_id));
   return rows.affected();
 }
 

@@ -86,6 +86,8 @@ Status Revoke(Connection& conn, std::string_view user_id, std::string_view id, s
 // Revokes every active session of the user except `keep_id` (may be empty); returns how many.
 Result<int64_t> RevokeAllForUser(Connection& conn, std::string_view user_id, std::string_view keep_id,
                                  std::string_view now);
+// Revokes the sessions issued with the refresh-token family `family_id` (reuse detected).
+Result<int64_t> RevokeForFamily(Connection& conn, std::string_view family_id, std::string_view now);
 // Deletes sessions that expired before `now`; returns how many.
 Result<int64_t> DeleteExpired(Connection& conn, std::string_view now);
 }  // namespace sessions
@@ -99,7 +101,11 @@ Result<RefreshToken> FindByHash(Connection& conn, std::string_view token_hash);
 Result<bool> MarkUsed(Connection& conn, std::string_view id, std::string_view now);
 // Revokes every token of a family; returns how many were still unrevoked.
 Result<int64_t> RevokeFamily(Connection& conn, std::string_view family_id, std::string_view now);
-Result<int64_t> RevokeAllForUser(Connection& conn, std::string_view user_id, std::string_view now);
+// Revokes the user's tokens except those issued with session `keep_session_id` (may be empty).
+Result<int64_t> RevokeAllForUser(Connection& conn, std::string_view user_id, std::string_view now,
+                                 std::string_view keep_session_id = {});
+// Revokes the whole family of the token issued with `session_id` (logout).
+Result<int64_t> RevokeForSession(Connection& conn, std::string_view session_id, std::string_view now);
 Result<int64_t> DeleteExpired(Connection& conn, std::string_view now);
 }  // namespace refresh_tokens
 

@@ -1,6 +1,7 @@
 #include "store/users.h"
 
 #include "base/ids.h"
+#include "base/time.h"
 #include "store/query.h"
 
 namespace chorus::store::users {
@@ -63,7 +64,8 @@ Result<User> FindByLogin(Connection& conn, std::string_view login) {
 
 Result<User> Update(Connection& conn, std::string_view id, const UserPatch& p) {
   if (!IsUuid(id)) return Unexpected(ErrorCode::kNotFound, "User not found.");
-  Query q("UPDATE users SET updated_at = updated_at");
+  Query q("UPDATE users SET ");
+  q.Add("updated_at = ?", {NowTimestamp()});
   auto set = [&q](const char* fragment, const auto& field) {
     if (field) q.Add(fragment, {Value(*field)});
   };

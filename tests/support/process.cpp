@@ -109,6 +109,8 @@ ChorusServer::ChorusServer(const std::string& binary, const std::string& databas
                                    "--data-dir", data_dir.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   std::filesystem::create_directories(data_dir);
+  // A fresh log per start: the port is read from this run's "listening" line, not an earlier one.
+  std::filesystem::remove(data_dir / "chorus.log");
   process_ = ChildProcess::Start(argv, env, data_dir / "chorus.log");
   if (!process_->WaitForOutput("listening", std::chrono::seconds(20))) return;
   static const std::regex kAddress(R"(listening.*address[=":]+127\.0\.0\.1:(\d+))");

@@ -62,6 +62,11 @@ std::string BackendName(const ::testing::TestParamInfo<store::Dialect>& info);
 
 }  // namespace chorus::testing
 
+namespace chorus::store {
+// Test names read "…/sqlite  # GetParam() = sqlite" instead of a byte dump.
+inline void PrintTo(Dialect dialect, std::ostream* os) { *os << DialectName(dialect); }
+}  // namespace chorus::store
+
 // Runs a TEST_P suite against every backend.
 #define CHORUS_INSTANTIATE_FOR_BACKENDS(Suite)                                                             \
   INSTANTIATE_TEST_SUITE_P(Backends, Suite,                                                               \

@@ -6,11 +6,16 @@
 --   * timestamps: TIMESTAMPTZ(3) — millisecond precision, the same as SQLite's text timestamps, so a
 --     keyset cursor read from one row compares exactly with that row.
 --   * JSONB for JSON, native arrays where seeds 002 and 004 use arrays, NUMERIC for money.
---   * updated_at is kept current by the BEFORE UPDATE trigger set_updated_at() (seed 004's trigger).
+--   * updated_at: repositories set it in every UPDATE; the BEFORE UPDATE trigger set_updated_at()
+--     (seed 004's trigger) stamps now() for any UPDATE that leaves it unchanged.
 
+-- Stamps updated_at for an UPDATE that does not set it itself (repositories set it, so both dialects
+-- keep the time the application chose).
 CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.updated_at := now();
+  IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+    NEW.updated_at := now();
+  END IF;
   RETURN NEW;
 END
 $$;

@@ -7,8 +7,9 @@
 --   * timestamps: TEXT, UTC ISO-8601 with milliseconds ('2026-11-26T14:07:45.123Z').
 --   * booleans: INTEGER 0/1 with a CHECK; JSON: TEXT with CHECK (json_valid(...)); arrays: JSON arrays.
 --   * money and fractional measures: REAL (PostgreSQL uses NUMERIC).
---   * updated_at is set to the current time by an AFTER UPDATE trigger on every update (seed 004's
---     trigger, per table; recursive triggers are off, so its own UPDATE does not fire it again).
+--   * updated_at: repositories set it in every UPDATE (so RETURNING shows the new value); an AFTER
+--     UPDATE trigger per table (seed 004's trigger) stamps the time for any UPDATE that leaves it
+--     unchanged. Recursive triggers are off, so the trigger's own UPDATE does not fire it again.
 --   * serial ids are AUTOINCREMENT so that, like PostgreSQL's BIGSERIAL, an id is never reused.
 --   * URL checks use GLOB, which is case-sensitive like PostgreSQL's regular expressions.
 
@@ -38,7 +39,7 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX idx_users_email ON users (lower(email));
 CREATE UNIQUE INDEX idx_users_username ON users (lower(username));
 CREATE INDEX idx_users_created_at ON users (created_at DESC, id DESC);
-CREATE TRIGGER users_updated_at AFTER UPDATE ON users FOR EACH ROW
+CREATE TRIGGER users_updated_at AFTER UPDATE ON users FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE users SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE sessions (
@@ -84,7 +85,7 @@ CREATE TABLE api_keys (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_api_keys_user_id ON api_keys (user_id, created_at DESC, id DESC);
-CREATE TRIGGER api_keys_updated_at AFTER UPDATE ON api_keys FOR EACH ROW
+CREATE TRIGGER api_keys_updated_at AFTER UPDATE ON api_keys FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE api_keys SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE user_settings (
@@ -95,7 +96,7 @@ CREATE TABLE user_settings (
     CHECK (json_valid(settings_json) AND json_type(settings_json) = 'object' AND length(settings_json) <= 65536),
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
-CREATE TRIGGER user_settings_updated_at AFTER UPDATE ON user_settings FOR EACH ROW
+CREATE TRIGGER user_settings_updated_at AFTER UPDATE ON user_settings FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE user_settings SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE user_id = NEW.user_id; END;
 
 -- Seed 003's provider_configs, holding seed 001's openai/elevenlabs key columns as rows.
@@ -119,5 +120,5 @@ CREATE TABLE provider_configs (
 ) STRICT;
 -- At most one default provider per user.
 CREATE UNIQUE INDEX idx_provider_configs_default ON provider_configs (user_id) WHERE is_default = 1;
-CREATE TRIGGER provider_configs_updated_at AFTER UPDATE ON provider_configs FOR EACH ROW
+CREATE TRIGGER provider_configs_updated_at AFTER UPDATE ON provider_configs FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE provider_configs SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;

@@ -30,7 +30,7 @@ CREATE TABLE transcriptions (
 ) STRICT;
 CREATE INDEX idx_transcriptions_status_created_at ON transcriptions (status, created_at);
 CREATE INDEX idx_transcriptions_user_id_created_at ON transcriptions (user_id, created_at DESC, id DESC);
-CREATE TRIGGER transcriptions_updated_at AFTER UPDATE ON transcriptions FOR EACH ROW
+CREATE TRIGGER transcriptions_updated_at AFTER UPDATE ON transcriptions FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE transcriptions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE seq = NEW.seq; END;
 
 CREATE VIRTUAL TABLE transcriptions_fts USING fts5(
@@ -67,7 +67,7 @@ CREATE TABLE tts_requests (
 ) STRICT;
 CREATE INDEX idx_tts_requests_status_created_at ON tts_requests (status, created_at);
 CREATE INDEX idx_tts_requests_user_id_created_at ON tts_requests (user_id, created_at DESC, id DESC);
-CREATE TRIGGER tts_requests_updated_at AFTER UPDATE ON tts_requests FOR EACH ROW
+CREATE TRIGGER tts_requests_updated_at AFTER UPDATE ON tts_requests FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE tts_requests SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE audio_history (
@@ -125,7 +125,7 @@ CREATE INDEX idx_audio_tracks_created_at ON audio_tracks (created_at);
 CREATE INDEX idx_audio_tracks_user_id_created_at ON audio_tracks (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_audio_tracks_cache_key ON audio_tracks (user_id, cache_key) WHERE cache_key IS NOT NULL;
 CREATE INDEX idx_audio_tracks_storage_key ON audio_tracks (storage_key) WHERE storage_key IS NOT NULL;
-CREATE TRIGGER audio_tracks_updated_at AFTER UPDATE ON audio_tracks FOR EACH ROW
+CREATE TRIGGER audio_tracks_updated_at AFTER UPDATE ON audio_tracks FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE audio_tracks SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 -- Per-character timings. The arrays are JSON arrays of equal length (valid_alignment); each
@@ -156,7 +156,7 @@ WHEN EXISTS (
   WHERE e.value < s.value
      OR s.value < (SELECT p.value FROM json_each(NEW.start_times) p WHERE p.key = s.key - 1))
 BEGIN SELECT RAISE(ABORT, 'valid_times: character times must be ordered'); END;
-CREATE TRIGGER audio_alignments_updated_at AFTER UPDATE ON audio_alignments FOR EACH ROW
+CREATE TRIGGER audio_alignments_updated_at AFTER UPDATE ON audio_alignments FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE audio_alignments SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE audio_generation_history (
@@ -174,5 +174,5 @@ CREATE TABLE audio_generation_history (
 CREATE INDEX idx_audio_generation_history_track_id ON audio_generation_history (track_id);
 CREATE INDEX idx_audio_generation_history_status ON audio_generation_history (status, created_at);
 CREATE INDEX idx_audio_generation_history_user_id_created_at ON audio_generation_history (user_id, created_at DESC, id DESC);
-CREATE TRIGGER audio_generation_history_updated_at AFTER UPDATE ON audio_generation_history FOR EACH ROW
+CREATE TRIGGER audio_generation_history_updated_at AFTER UPDATE ON audio_generation_history FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE audio_generation_history SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;

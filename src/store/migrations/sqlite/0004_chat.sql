@@ -18,7 +18,7 @@ CREATE TABLE conversations (
 -- Seed 003's idx_conversations_user_id, widened to serve keyset pagination of a user's history.
 CREATE INDEX idx_conversations_user_id ON conversations (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_conversations_created_at ON conversations (created_at);
-CREATE TRIGGER conversations_updated_at AFTER UPDATE ON conversations FOR EACH ROW
+CREATE TRIGGER conversations_updated_at AFTER UPDATE ON conversations FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 -- One row per message, never one blob per chat. `seq` keeps FTS5 rowids stable (see 0003).
@@ -136,5 +136,5 @@ CREATE TABLE auto_approval_settings (
   require_approval_for_new_tools INTEGER NOT NULL DEFAULT 1 CHECK (require_approval_for_new_tools IN (0, 1)),
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
-CREATE TRIGGER auto_approval_settings_updated_at AFTER UPDATE ON auto_approval_settings FOR EACH ROW
+CREATE TRIGGER auto_approval_settings_updated_at AFTER UPDATE ON auto_approval_settings FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE auto_approval_settings SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;

@@ -12,7 +12,7 @@ CREATE TABLE pipelines (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_pipelines_user_id_created_at ON pipelines (user_id, created_at DESC, id DESC);
-CREATE TRIGGER pipelines_updated_at AFTER UPDATE ON pipelines FOR EACH ROW
+CREATE TRIGGER pipelines_updated_at AFTER UPDATE ON pipelines FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE pipelines SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE pipeline_executions (
@@ -31,7 +31,7 @@ CREATE TABLE pipeline_executions (
 CREATE INDEX idx_pipeline_executions_pipeline_id ON pipeline_executions (pipeline_id, created_at DESC);
 CREATE INDEX idx_pipeline_executions_user_id_created_at ON pipeline_executions (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_pipeline_executions_status_created_at ON pipeline_executions (status, created_at);
-CREATE TRIGGER pipeline_executions_updated_at AFTER UPDATE ON pipeline_executions FOR EACH ROW
+CREATE TRIGGER pipeline_executions_updated_at AFTER UPDATE ON pipeline_executions FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE pipeline_executions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE component_registry (
@@ -50,7 +50,7 @@ CREATE TABLE component_registry (
 ) STRICT;
 CREATE INDEX idx_component_registry_category ON component_registry (category);
 CREATE INDEX idx_component_registry_is_active ON component_registry (is_active);
-CREATE TRIGGER component_registry_updated_at AFTER UPDATE ON component_registry FOR EACH ROW
+CREATE TRIGGER component_registry_updated_at AFTER UPDATE ON component_registry FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE component_registry SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE component_input_channels (

@@ -13,7 +13,7 @@ CREATE TABLE tags (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_tags_is_hidden ON tags (is_hidden);
-CREATE TRIGGER tags_updated_at AFTER UPDATE ON tags FOR EACH ROW
+CREATE TRIGGER tags_updated_at AFTER UPDATE ON tags FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE tags SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE recipes (
@@ -36,7 +36,7 @@ CREATE TABLE recipes (
 ) STRICT;
 CREATE INDEX idx_recipes_category ON recipes (category);
 CREATE INDEX idx_recipes_is_active ON recipes (is_active, usage_count DESC);
-CREATE TRIGGER recipes_updated_at AFTER UPDATE ON recipes FOR EACH ROW
+CREATE TRIGGER recipes_updated_at AFTER UPDATE ON recipes FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE recipes SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE recipe_usage (
@@ -60,7 +60,7 @@ CREATE TABLE providers (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   CHECK ((credentials_ciphertext IS NULL) = (key_id IS NULL))
 ) STRICT;
-CREATE TRIGGER providers_updated_at AFTER UPDATE ON providers FOR EACH ROW
+CREATE TRIGGER providers_updated_at AFTER UPDATE ON providers FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE providers SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE services (
@@ -79,7 +79,7 @@ CREATE TABLE services (
   UNIQUE (provider_id, name)
 ) STRICT;
 CREATE INDEX idx_services_name ON services (name) WHERE is_active = 1;
-CREATE TRIGGER services_updated_at AFTER UPDATE ON services FOR EACH ROW
+CREATE TRIGGER services_updated_at AFTER UPDATE ON services FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE services SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE generations (
@@ -109,7 +109,7 @@ CREATE TABLE generations (
 CREATE INDEX idx_generations_user_id_created_at ON generations (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_generations_status_created_at ON generations (status, created_at);
 CREATE INDEX idx_generations_recipe_id ON generations (recipe_id);
-CREATE TRIGGER generations_updated_at AFTER UPDATE ON generations FOR EACH ROW
+CREATE TRIGGER generations_updated_at AFTER UPDATE ON generations FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE generations SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 -- The credit ledger: every change of users.credits, signed (spend < 0, refund and grants > 0).
@@ -145,7 +145,7 @@ CREATE TABLE backlog_videos (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_backlog_videos_available ON backlog_videos (recipe_id, created_at) WHERE status = 'available';
-CREATE TRIGGER backlog_videos_updated_at AFTER UPDATE ON backlog_videos FOR EACH ROW
+CREATE TRIGGER backlog_videos_updated_at AFTER UPDATE ON backlog_videos FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE backlog_videos SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE recipe_samples (
@@ -192,7 +192,7 @@ CREATE TABLE user_assets (
 CREATE INDEX idx_user_assets_user_id_created_at ON user_assets (user_id, created_at DESC, id DESC) WHERE is_deleted = 0;
 CREATE INDEX idx_user_assets_normalized_name ON user_assets (user_id, normalized_name) WHERE is_deleted = 0;
 CREATE INDEX idx_user_assets_asset_type ON user_assets (user_id, asset_type) WHERE is_deleted = 0;
-CREATE TRIGGER user_assets_updated_at AFTER UPDATE ON user_assets FOR EACH ROW
+CREATE TRIGGER user_assets_updated_at AFTER UPDATE ON user_assets FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE user_assets SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE system_assets (
@@ -210,7 +210,7 @@ CREATE TABLE system_assets (
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) STRICT;
 CREATE INDEX idx_system_assets_system_id ON system_assets (system_id);
-CREATE TRIGGER system_assets_updated_at AFTER UPDATE ON system_assets FOR EACH ROW
+CREATE TRIGGER system_assets_updated_at AFTER UPDATE ON system_assets FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE system_assets SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 CREATE TABLE market_assets (
@@ -230,5 +230,5 @@ CREATE TABLE market_assets (
 ) STRICT;
 CREATE INDEX idx_market_assets_creator_id ON market_assets (creator_id, created_at DESC, id DESC);
 CREATE INDEX idx_market_assets_public ON market_assets (created_at DESC) WHERE is_public = 1;
-CREATE TRIGGER market_assets_updated_at AFTER UPDATE ON market_assets FOR EACH ROW
+CREATE TRIGGER market_assets_updated_at AFTER UPDATE ON market_assets FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE market_assets SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;

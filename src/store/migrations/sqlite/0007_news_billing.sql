@@ -16,7 +16,7 @@ CREATE TABLE news_history (
 -- Seed 004's idx_news_user_id, widened to serve keyset pagination.
 CREATE INDEX idx_news_user_id ON news_history (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_news_created_at ON news_history (created_at);
-CREATE TRIGGER news_history_updated_at AFTER UPDATE ON news_history FOR EACH ROW
+CREATE TRIGGER news_history_updated_at AFTER UPDATE ON news_history FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE news_history SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE seq = NEW.seq; END;
 
 -- Seed 004's idx_news_headline (a GIN over headline) becomes this FTS5 index over headline and content.
@@ -61,7 +61,7 @@ CREATE INDEX idx_subscriptions_user_id ON subscriptions (user_id, created_at DES
 CREATE INDEX idx_subscriptions_status ON subscriptions (status);
 -- One active subscription per user.
 CREATE UNIQUE INDEX idx_subscriptions_one_active ON subscriptions (user_id) WHERE status = 'active';
-CREATE TRIGGER subscriptions_updated_at AFTER UPDATE ON subscriptions FOR EACH ROW
+CREATE TRIGGER subscriptions_updated_at AFTER UPDATE ON subscriptions FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE subscriptions SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 
 -- Two kinds of rows share this table: a daily counter per user and service (seed 000: `service`,
@@ -91,5 +91,5 @@ CREATE TABLE usage_metrics (
 CREATE INDEX idx_metrics_user_id ON usage_metrics (user_id, created_at DESC, id DESC);
 CREATE INDEX idx_metrics_created_at ON usage_metrics (created_at);
 CREATE UNIQUE INDEX idx_metrics_daily ON usage_metrics (user_id, service, date) WHERE action IS NULL;
-CREATE TRIGGER usage_metrics_updated_at AFTER UPDATE ON usage_metrics FOR EACH ROW
+CREATE TRIGGER usage_metrics_updated_at AFTER UPDATE ON usage_metrics FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE usage_metrics SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
