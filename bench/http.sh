@@ -50,3 +50,21 @@ echo "idle RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$server/status)"
 wrk -t2 -c64 -d10s --latency "http://127.0.0.1:$port/healthz" | sed -n '1,20p'
 echo "RSS after load: $(awk '/VmRSS/ {print $2, $3}' /proc/$server/status)"
 stop_server
+
+echo
+echo "== accounts: login latency (20 logins, argon2id m=19MiB t=2) and authenticated GET /api/v1/me"
+start_server
+base="http://127.0.0.1:$port"
+curl -sf -XPOST "$base/api/v1/auth/register" -d '{"email":"bench@example.com","username":"bench","password":"Bench-Passw0rd"}' >/dev/null
+for _ in $(seq 1 20); do
+  curl -s -o /dev/null -w '%{time_total}\n' -XPOST "$base/api/v1/auth/login" -d '{"login":"bench","password":"Bench-Passw0rd"}'
+done | sort -n | awk '{t[NR]=$1} END {printf "login: p50 %.1f ms, p90 %.1f ms\n", t[int(NR*0.5)]*1000, t[int(NR*0.9)]*1000}'
+token=$(curl -s -XPOST "$base/api/v1/auth/login" -d '{"login":"bench","password":"Bench-Passw0rd"}' |
+        sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+key=$(curl -s -XPOST "$base/api/v1/api-keys" -H "Authorization: Bearer $token" -d '{"name":"bench"}' |
+      sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+echo "-- GET /api/v1/me with a session token, wrk -t2 -c64 -d10s"
+wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $token" "$base/api/v1/me" | sed -n '4,12p;/Requests\/sec/p'
+echo "-- GET /api/v1/me with an API key, wrk -t2 -c64 -d10s"
+wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $key" "$base/api/v1/me" | sed -n '4,12p;/Requests\/sec/p'
+stop_server

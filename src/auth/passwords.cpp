@@ -58,11 +58,17 @@ size_t CodePoints(std::string_view s) {
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(PasswordParams params) : params_(params) {
-  InitSodium();
-  auto dummy = Hash("chorus dummy password for timing equality");
-  if (!dummy) std::abort();
-  dummy_hash_ = std::move(*dummy);
+PasswordHasher::PasswordHasher(PasswordParams params) : params_(params) { InitSodium(); }
+
+// Made on first use rather than at start-up: commands that never verify a password (migrate,
+// routes) do not pay for an argon2id hash.
+const std::string& PasswordHasher::DummyHash() const {
+  std::call_once(dummy_once_, [this] {
+    auto dummy = Hash("chorus dummy password for timing equality");
+    if (!dummy) std::abort();
+    dummy_hash_ = std::move(*dummy);
+  });
+  return dummy_hash_;
 }
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) const {
@@ -93,7 +99,7 @@ PasswordHasher::Verdict PasswordHasher::Verify(std::string_view stored, std::str
 
 void PasswordHasher::VerifyDummy(std::string_view password) const {
   // The outcome is irrelevant (it never matches); only the time spent matters.
-  const int ignored = crypto_pwhash_str_verify(dummy_hash_.c_str(), password.data(), password.size());
+  const int ignored = crypto_pwhash_str_verify(DummyHash().c_str(), password.data(), password.size());
   (void)ignored;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -42,8 +43,11 @@ class PasswordHasher {
   const PasswordParams& params() const { return params_; }
 
  private:
+  const std::string& DummyHash() const;
+
   PasswordParams params_;
-  std::string dummy_hash_;
+  mutable std::once_flag dummy_once_;
+  mutable std::string dummy_hash_;  // made on first use, then read-only
 };
 
 // Seed 001's rules: 8 to 256 bytes of valid UTF-8 with no NUL, at least 8 characters, an upper-case

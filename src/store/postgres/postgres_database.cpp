@@ -1,16 +1,19 @@
 #include "store/postgres/postgres_database.h"
 
 #include <fmt/format.h>
-#include <libpq-fe.h>
 
 #include <charconv>
 #include <unordered_map>
 
 #include "base/time.h"
 #include "store/pool.h"
+#include "store/postgres/libpq.h"
 
 namespace chorus::store::postgres {
 namespace {
+
+// The loaded libpq; Open() refuses to build a database until it has loaded.
+const LibPq& Pq() { return *LoadLibPq(nullptr); }
 
 // Type OIDs from pg_type.h (stable across PostgreSQL versions).
 constexpr Oid kBoolOid = 16;
@@ -24,12 +27,12 @@ constexpr Oid kTimestampOid = 1114;
 constexpr Oid kTimestampTzOid = 1184;
 
 struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { Pq().clear(r); }
 };
 using ResultHandle = std::unique_ptr<PGresult, ResultDeleter>;
 
 struct ConnDeleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
+  void operator()(PGconn* c) const { Pq().finish(c); }
 };
 using ConnHandle = std::unique_ptr<PGconn, ConnDeleter>;
 
@@ -52,26 +55,26 @@ std::string FirstLine(const char* text) {
 }
 
 Unexpected ErrorFrom(PGconn* conn, const PGresult* result) {
-  if (!result || PQstatus(conn) != CONNECTION_OK) {
-    return Unexpected(ErrorCode::kUnavailable, fmt::format("postgres: {}", FirstLine(PQerrorMessage(conn))));
+  if (!result || Pq().status(conn) != CONNECTION_OK) {
+    return Unexpected(ErrorCode::kUnavailable, fmt::format("postgres: {}", FirstLine(Pq().error_message(conn))));
   }
-  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
-  std::string message = fmt::format("postgres: {}", FirstLine(PQresultErrorMessage(result)));
+  const char* state = Pq().result_error_field(result, PG_DIAG_SQLSTATE);
+  const char* constraint = Pq().result_error_field(result, PG_DIAG_CONSTRAINT_NAME);
+  std::string message = fmt::format("postgres: {}", FirstLine(Pq().result_error_message(result)));
   if (constraint) message += fmt::format(" (constraint {})", constraint);
   return Unexpected(MapSqlState(state ? state : ""), std::move(message));
 }
 
 bool Succeeded(const PGresult* r) {
-  const auto status = PQresultStatus(r);
+  const auto status = Pq().result_status(r);
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
 Value Cell(const PGresult* r, int row, int col) {
-  if (PQgetisnull(r, row, col)) return Value();
-  const char* text = PQgetvalue(r, row, col);
-  const auto len = static_cast<size_t>(PQgetlength(r, row, col));
-  switch (PQftype(r, col)) {
+  if (Pq().getisnull(r, row, col)) return Value();
+  const char* text = Pq().getvalue(r, row, col);
+  const auto len = static_cast<size_t>(Pq().getlength(r, row, col));
+  switch (Pq().ftype(r, col)) {
     case kBoolOid: return Value(text[0] == 't');
     case kInt2Oid:
     case kInt4Oid:
@@ -92,9 +95,9 @@ Value Cell(const PGresult* r, int row, int col) {
     }
     case kByteaOid: {
       size_t out_len = 0;
-      unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &out_len);
+      unsigned char* bytes = Pq().unescape_bytea(reinterpret_cast<const unsigned char*>(text), &out_len);
       Value v(Blob{std::string(reinterpret_cast<const char*>(bytes), out_len)});
-      PQfreemem(bytes);
+      Pq().freemem(bytes);
       return v;
     }
     default: return Value(std::string(text, len));
@@ -139,9 +142,9 @@ class PostgresConnection final : public Connection {
   explicit PostgresConnection(ConnHandle conn) : conn_(std::move(conn)) {}
 
   Dialect dialect() const override { return Dialect::kPostgres; }
-  bool Broken() const override { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  bool Broken() const override { return Pq().status(conn_.get()) != CONNECTION_OK; }
   bool InTransaction() const override {
-    const auto status = PQtransactionStatus(conn_.get());
+    const auto status = Pq().transaction_status(conn_.get());
     return status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
   }
 
@@ -149,23 +152,23 @@ class PostgresConnection final : public Connection {
     auto result = Run(sql, params);
     if (!result) return Unexpected(std::move(result).error());
     const PGresult* r = result->get();
-    const int width = PQnfields(r);
+    const int width = Pq().nfields(r);
     std::vector<std::string> columns;
     columns.reserve(static_cast<size_t>(width));
-    for (int c = 0; c < width; ++c) columns.emplace_back(PQfname(r, c));
+    for (int c = 0; c < width; ++c) columns.emplace_back(Pq().fname(r, c));
     Rows rows(std::move(columns));
-    const int height = PQntuples(r);
+    const int height = Pq().ntuples(r);
     for (int row = 0; row < height; ++row) {
       for (int c = 0; c < width; ++c) rows.Append(Cell(r, row, c));
     }
-    const char* affected = PQcmdTuples(result->get());
+    const char* affected = Pq().cmd_tuples(result->get());
     rows.set_affected(affected && *affected ? std::strtoll(affected, nullptr, 10) : 0);
     return rows;
   }
 
   Status ExecuteScript(std::string_view sql) override {
     const std::string text(sql);
-    ResultHandle r(PQexec(conn_.get(), text.c_str()));
+    ResultHandle r(Pq().exec(conn_.get(), text.c_str()));
     if (!r || !Succeeded(r.get())) return ErrorFrom(conn_.get(), r.get());
     return Ok();
   }
@@ -174,10 +177,10 @@ class PostgresConnection final : public Connection {
   Result<ResultHandle> Run(std::string_view sql, std::span<const Value> params) {
     CHORUS_ASSIGN_OR_RETURN(std::string name, Prepare(sql));
     Params p(params);
-    ResultHandle r(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(params.size()), p.values.data(),
+    ResultHandle r(Pq().exec_prepared(conn_.get(), name.c_str(), static_cast<int>(params.size()), p.values.data(),
                                   p.lengths.data(), p.formats.data(), 0));
     if (r && Succeeded(r.get())) return r;
-    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const char* state = r ? Pq().result_error_field(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     if (state && std::string_view(state) == "26000") {
       // The server no longer has the statement (e.g. DISCARD ALL by a pooler): forget the cache.
       cache_.clear();
@@ -189,12 +192,12 @@ class PostgresConnection final : public Connection {
     auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second;
     if (cache_.size() >= 512) {
-      ResultHandle d(PQexec(conn_.get(), "DEALLOCATE ALL"));
+      ResultHandle d(Pq().exec(conn_.get(), "DEALLOCATE ALL"));
       cache_.clear();
     }
     std::string name = fmt::format("chorus_{}", next_id_++);
     const std::string text(sql);
-    ResultHandle r(PQprepare(conn_.get(), name.c_str(), text.c_str(), 0, nullptr));
+    ResultHandle r(Pq().prepare(conn_.get(), name.c_str(), text.c_str(), 0, nullptr));
     if (!r || !Succeeded(r.get())) return ErrorFrom(conn_.get(), r.get());
     cache_.emplace(text, name);
     return name;
@@ -213,11 +216,11 @@ Result<std::unique_ptr<Connection>> Connect(const Settings& settings) {
   const std::string timeout = std::to_string(std::max<int64_t>(1, settings.connect_timeout.count() / 1000));
   const char* keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding", nullptr};
   const char* values[] = {settings.url.c_str(), timeout.c_str(), "chorus", "UTF8", nullptr};
-  ConnHandle conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
-  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+  ConnHandle conn(Pq().connectdb_params(keys, values, /*expand_dbname=*/1));
+  if (!conn || Pq().status(conn.get()) != CONNECTION_OK) {
     return Unexpected(ErrorCode::kUnavailable,
                       fmt::format("postgres: cannot connect to {}: {}", RedactUrl(settings.url),
-                                  conn ? FirstLine(PQerrorMessage(conn.get())) : "out of memory"));
+                                  conn ? FirstLine(Pq().error_message(conn.get())) : "out of memory"));
   }
   auto connection = std::make_unique<PostgresConnection>(std::move(conn));
   // UTC everywhere, so TIMESTAMPTZ values read back the same on every node.
@@ -268,6 +271,8 @@ std::string RedactUrl(const std::string& url) {
 }
 
 Result<std::unique_ptr<Database>> Open(const Settings& settings) {
+  std::string why;
+  if (!LoadLibPq(&why)) return Unexpected(ErrorCode::kUnavailable, "postgres: " + why);
   auto db = std::make_unique<PostgresDatabase>(settings);
   CHORUS_TRY(db->Warm());
   return std::unique_ptr<Database>(std::move(db));
