@@ -93,6 +93,22 @@ struct PoolStats {
   uint64_t timeouts_total = 0;  // acquisitions that gave up
 };
 
+// Notifications on one channel (PostgreSQL LISTEN), waited for with poll() on fd(). Used by one
+// thread at a time.
+class Listener {
+ public:
+  Listener() = default;
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  virtual ~Listener() = default;
+
+  // A descriptor that becomes readable when notifications may have arrived.
+  virtual int fd() const = 0;
+  // Reads what arrived; returns how many notifications. kUnavailable when the connection broke
+  // (make a new Listener).
+  virtual Result<int> Drain() = 0;
+};
+
 class Database {
  public:
   Database() = default;
@@ -112,6 +128,13 @@ class Database {
 
   // Where the database lives, without credentials ("sqlite:/srv/chorus.db", "postgres://db1/chorus").
   virtual std::string Describe() const = 0;
+
+  // Listens on `channel` with a connection of its own. kUnavailable where the backend has no
+  // notifications (SQLite: callers poll) or the server cannot be reached.
+  virtual Result<std::unique_ptr<Listener>> Listen(std::string_view channel) {
+    (void)channel;
+    return Unexpected(ErrorCode::kUnavailable, "this database has no notifications");
+  }
 };
 
 // Borrows a connection and runs `SELECT 1` on it. kUnavailable when the database cannot answer.

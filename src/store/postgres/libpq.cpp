@@ -51,6 +51,9 @@ const LibPq* LoadLibPq(std::string* error) {
     Bind(lib, "PQunescapeBytea", &pq.unescape_bytea, &missing);
     Bind(lib, "PQfreemem", &pq.freemem, &missing);
     Bind(lib, "PQtransactionStatus", &pq.transaction_status, &missing);
+    Bind(lib, "PQsocket", &pq.socket, &missing);
+    Bind(lib, "PQconsumeInput", &pq.consume_input, &missing);
+    Bind(lib, "PQnotifies", &pq.notifies, &missing);
     if (!missing.empty()) {
       load_error = "libpq.so.5 lacks " + missing;
       return;

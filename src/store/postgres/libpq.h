@@ -35,6 +35,9 @@ struct LibPq {
   decltype(&::PQunescapeBytea) unescape_bytea;
   decltype(&::PQfreemem) freemem;
   decltype(&::PQtransactionStatus) transaction_status;
+  decltype(&::PQsocket) socket;
+  decltype(&::PQconsumeInput) consume_input;
+  decltype(&::PQnotifies) notifies;
 };
 
 // The loaded library, or nullptr with `error` set when libpq.so.5 cannot be loaded. Thread-safe;

@@ -212,7 +212,7 @@ class PostgresConnection final : public Connection {
   uint64_t next_id_ = 0;
 };
 
-Result<std::unique_ptr<Connection>> Connect(const Settings& settings) {
+Result<ConnHandle> RawConnect(const Settings& settings) {
   const std::string timeout = std::to_string(std::max<int64_t>(1, settings.connect_timeout.count() / 1000));
   const char* keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding", nullptr};
   const char* values[] = {settings.url.c_str(), timeout.c_str(), "chorus", "UTF8", nullptr};
@@ -222,11 +222,36 @@ Result<std::unique_ptr<Connection>> Connect(const Settings& settings) {
                       fmt::format("postgres: cannot connect to {}: {}", RedactUrl(settings.url),
                                   conn ? FirstLine(Pq().error_message(conn.get())) : "out of memory"));
   }
+  return conn;
+}
+
+Result<std::unique_ptr<Connection>> Connect(const Settings& settings) {
+  CHORUS_ASSIGN_OR_RETURN(ConnHandle conn, RawConnect(settings));
   auto connection = std::make_unique<PostgresConnection>(std::move(conn));
   // UTC everywhere, so TIMESTAMPTZ values read back the same on every node.
   CHORUS_TRY(connection->ExecuteScript("SET TIME ZONE 'UTC'"));
   return std::unique_ptr<Connection>(std::move(connection));
 }
+
+class PostgresListener final : public Listener {
+ public:
+  explicit PostgresListener(ConnHandle conn) : conn_(std::move(conn)) {}
+  int fd() const override { return Pq().socket(conn_.get()); }
+  Result<int> Drain() override {
+    if (Pq().consume_input(conn_.get()) != 1 || Pq().status(conn_.get()) != CONNECTION_OK) {
+      return Unexpected(ErrorCode::kUnavailable, "postgres: listener connection lost");
+    }
+    int count = 0;
+    while (PGnotify* n = Pq().notifies(conn_.get())) {
+      ++count;
+      Pq().freemem(n);
+    }
+    return count;
+  }
+
+ private:
+  ConnHandle conn_;
+};
 
 class PostgresDatabase final : public Database {
  public:
@@ -240,6 +265,15 @@ class PostgresDatabase final : public Database {
   Result<ConnectionLease> Acquire(Access) override { return pool_.Acquire(); }
   std::vector<PoolStats> Stats() const override { return {pool_.Stats()}; }
   std::string Describe() const override { return RedactUrl(settings_.url); }
+
+  Result<std::unique_ptr<Listener>> Listen(std::string_view channel) override {
+    CHORUS_ASSIGN_OR_RETURN(ConnHandle conn, RawConnect(settings_));
+    // The channel is a constant of the caller's (identifiers cannot be bound as parameters).
+    const std::string sql = "LISTEN " + std::string(channel);
+    ResultHandle r(Pq().exec(conn.get(), sql.c_str()));
+    if (!r || !Succeeded(r.get())) return ErrorFrom(conn.get(), r.get());
+    return std::unique_ptr<Listener>(std::make_unique<PostgresListener>(std::move(conn)));
+  }
 
  private:
   const Settings settings_;
