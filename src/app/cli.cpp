@@ -91,6 +91,23 @@ int Serve(const ConfigOptions& options) {
   return code;
 }
 
+int Worker(const ConfigOptions& options) {
+  auto config = options.Load();
+  if (!config) return ConfigError(config.error());
+  InitLogging(*config, /*async=*/true);
+  int code = kRuntimeFailure;
+  {
+    auto runtime = Runtime::Open(*config);
+    if (!runtime) {
+      log::Error("cannot start", {{"error", runtime.error().message}});
+    } else {
+      code = (*runtime)->Work();
+    }
+  }
+  log::Shutdown();
+  return code;
+}
+
 int Migrate(const ConfigOptions& options, bool status_only) {
   auto config = options.Load();
   if (!config) return ConfigError(config.error());
@@ -258,6 +275,10 @@ int RunCli(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Serve the API (migrating the database first by default)");
   serve_options.AddTo(serve);
 
+  ConfigOptions worker_options;
+  auto* worker = app.add_subcommand("worker", "Run only job workers against the database (no API)");
+  worker_options.AddTo(worker);
+
   auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
   migrate_options.AddTo(migrate);
   bool status_only = false;
@@ -301,6 +322,7 @@ int RunCli(int argc, char** argv) {
   }
 
   if (serve->parsed()) return Serve(serve_options);
+  if (worker->parsed()) return Worker(worker_options);
   if (migrate->parsed()) return Migrate(migrate_options, status_only);
   if (version->parsed()) {
     std::cout << "chorus " << CHORUS_VERSION << " (" << CHORUS_GIT_COMMIT << ")\n";

@@ -1,6 +1,7 @@
 #include "app/runtime.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/job_routes.h"
 #include "api/ops.h"
 #include "app/process_metrics.h"
 #include "app/version.h"
@@ -119,10 +121,38 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const config::Config& config) {
   rt->api_keys_ = std::make_unique<services::ApiKeyService>(*rt->async_db_, *rt->auth_);
   rt->providers_ = std::make_unique<services::ProviderKeyService>(*rt->async_db_, *rt->secret_box_);
   rt->admin_ = std::make_unique<services::AdminService>(*rt->async_db_, *rt->auth_);
+  CHORUS_ASSIGN_OR_RETURN(http::client::UrlGuard guard, http::client::UrlGuard::Make(config.outbound.allow));
+  rt->url_guard_ = std::make_unique<http::client::UrlGuard>(std::move(guard));
+  rt->outbound_ = std::make_unique<http::client::Client>(
+      *rt->url_guard_, http::client::ClientSettings{.connect_timeout = config.outbound.connect_timeout,
+                                                    .read_timeout = config.outbound.read_timeout,
+                                                    .max_response_bytes = config.outbound.max_response_bytes});
+  rt->webhook_secrets_ = std::make_unique<jobs::WebhookSecrets>(*rt->db_, *rt->secret_box_);
+  rt->webhook_handler_ = std::make_unique<jobs::WebhookHandler>(*rt->db_, *rt->webhook_secrets_, *rt->outbound_);
+  rt->handlers_.Add(jobs::kWebhookKind, *rt->webhook_handler_);
+  rt->job_service_ = std::make_unique<services::JobService>(*rt->async_db_, *rt->blocking_, *rt->url_guard_,
+                                                           *rt->webhook_secrets_, rt->job_signal_);
   return rt;
 }
 
+void Runtime::StartWorkers() {
+  if (config_.jobs.workers <= 0 || worker_pool_) return;
+  const auto& j = config_.jobs;
+  worker_pool_ = std::make_unique<jobs::WorkerPool>(*db_, handlers_, job_signal_,
+                                                    jobs::WorkerSettings{.workers = j.workers,
+                                                                         .prefetch = j.prefetch,
+                                                                         .lease = j.lease,
+                                                                         .poll_interval = j.poll_interval,
+                                                                         .backoff_base = j.backoff_base,
+                                                                         .backoff_max = j.backoff_max,
+                                                                         .retention = j.retention,
+                                                                         .webhook_max_attempts = j.webhook_max_attempts});
+  registry_.Add([pool = worker_pool_.get()](std::string& out) { pool->RenderMetrics(out); });
+  worker_pool_->Start();
+}
+
 Runtime::~Runtime() {
+  if (worker_pool_) worker_pool_->Stop(config_.http.shutdown_grace);
   if (cpu_) cpu_->Join();
   if (blocking_) blocking_->Join();
 }
@@ -141,6 +171,7 @@ Status Runtime::BuildRoutes() {
                                               .api_keys = *api_keys_,
                                               .providers = *providers_,
                                               .admin = *admin_}));
+  CHORUS_TRY(api::AddJobRoutes(router_, *job_service_));
   CHORUS_TRY(router_.CheckDeclarations());
 
   authenticator_ = std::make_unique<api::BearerAuthenticator>(*auth_);
@@ -206,10 +237,44 @@ int Runtime::Serve() {
                           {"version", CHORUS_VERSION},
                           {"startup_us", static_cast<int64_t>(startup_us)}});
   Maintenance maintenance(*auth_);
+  StartWorkers();
   server.Run();
+  if (worker_pool_) worker_pool_->Stop(config_.http.shutdown_grace);
   maintenance.Stop();
   cpu_->Join();
   blocking_->Join();
+  log::Info("stopped");
+  return 0;
+}
+
+int Runtime::Work() {
+  auto status = InspectMigrations();
+  if (!status) {
+    log::Error("cannot read the database", {{"error", status.error().message}});
+    return 1;
+  }
+  if (!status->Current()) {
+    log::Error("the database is not migrated; run `chorus migrate` (or start `chorus serve`) first");
+    return 1;
+  }
+  if (config_.jobs.workers <= 0) {
+    log::Error("jobs.workers is 0: this worker would run nothing");
+    return 2;
+  }
+  // Block the stop signals here and wait for them synchronously: this process has no event loop.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  StartWorkers();
+  log::Info("worker ready", {{"workers", config_.jobs.workers}, {"database", db_->Describe()}});
+  int signal = 0;
+  sigwait(&stop, &signal);
+  log::Info("signal received, finishing running jobs", {{"signal", signal}});
+  worker_pool_->Stop(config_.http.shutdown_grace);
+  auto flushed = auth_->FlushAndPurge();
+  (void)flushed;
   log::Info("stopped");
   return 0;
 }

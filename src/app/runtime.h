@@ -20,6 +20,12 @@
 #include "services/api_key_service.h"
 #include "services/auth_service.h"
 #include "services/provider_key_service.h"
+#include "services/job_service.h"
+#include "http/client/client.h"
+#include "jobs/handler.h"
+#include "jobs/signal.h"
+#include "jobs/webhooks.h"
+#include "jobs/worker_pool.h"
 #include "http/dispatcher.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -47,6 +53,9 @@ class Runtime {
   // Listens, serves until SIGTERM/SIGINT, drains. Returns the process exit code.
   int Serve();
 
+  // Runs only job workers until SIGTERM/SIGINT (`chorus worker`). Returns the exit code.
+  int Work();
+
   // Creates the bootstrap administrator from the configuration when the database has none.
   Status BootstrapAdmin();
   // Runs a service coroutine to completion on a private executor (CLI commands).
@@ -60,6 +69,8 @@ class Runtime {
 
  private:
   explicit Runtime(config::Config config) : config_(std::move(config)) {}
+  // Starts the worker pool when jobs.workers > 0.
+  void StartWorkers();
 
   const config::Config config_;
   std::unique_ptr<store::Database> db_;
@@ -76,6 +87,14 @@ class Runtime {
   std::unique_ptr<services::ProviderKeyService> providers_;
   std::unique_ptr<services::AdminService> admin_;
   std::unique_ptr<api::BearerAuthenticator> authenticator_;
+  std::unique_ptr<http::client::UrlGuard> url_guard_;
+  std::unique_ptr<http::client::Client> outbound_;
+  jobs::JobSignal job_signal_;
+  std::unique_ptr<jobs::WebhookSecrets> webhook_secrets_;
+  std::unique_ptr<jobs::WebhookHandler> webhook_handler_;
+  jobs::HandlerRegistry handlers_;
+  std::unique_ptr<services::JobService> job_service_;
+  std::unique_ptr<jobs::WorkerPool> worker_pool_;
   http::Router router_;
   std::unique_ptr<http::HttpMetrics> http_metrics_;
   std::unique_ptr<http::Dispatcher> dispatcher_;

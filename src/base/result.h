@@ -115,11 +115,13 @@ inline Status Ok() { return {}; }
 }  // namespace chorus
 
 // Propagates an error from an expression returning Result<...>: `CHORUS_TRY(conn.Exec(...));`
-#define CHORUS_TRY(expr)                                          \
-  do {                                                            \
-    if (auto chorus_try_result_ = (expr); !chorus_try_result_) {  \
-      return ::chorus::Unexpected(std::move(chorus_try_result_).error()); \
-    }                                                             \
+// (The variable is named per line so that a CHORUS_TRY inside a lambda inside another does not
+// shadow the outer one.)
+#define CHORUS_TRY(expr)                                                                        \
+  do {                                                                                          \
+    if (auto CHORUS_CONCAT_(chorus_try_, __LINE__) = (expr); !CHORUS_CONCAT_(chorus_try_, __LINE__)) { \
+      return ::chorus::Unexpected(std::move(CHORUS_CONCAT_(chorus_try_, __LINE__)).error());    \
+    }                                                                                           \
   } while (false)
 
 // Binds the value of a Result or propagates its error:

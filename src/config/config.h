@@ -64,6 +64,24 @@ struct BootstrapConfig {
   std::string admin_password;
 };
 
+struct JobsConfig {
+  int workers = 2;   // 0: this process runs no jobs
+  int prefetch = 4;  // claimed jobs waiting per worker
+  milliseconds lease{30000};
+  milliseconds poll_interval{250};
+  milliseconds backoff_base{1000};
+  milliseconds backoff_max{300000};
+  milliseconds retention{7LL * 86400000};
+  int webhook_max_attempts = 8;
+};
+
+struct OutboundConfig {
+  std::vector<std::string> allow;  // CIDRs user URLs may reach although not public
+  milliseconds connect_timeout{5000};
+  milliseconds read_timeout{30000};
+  uint64_t max_response_bytes = 1 << 20;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string database = "sqlite:./data/chorus.db";
@@ -73,6 +91,8 @@ struct Config {
   StorageConfig storage;
   AuthConfig auth;
   BootstrapConfig bootstrap;
+  JobsConfig jobs;
+  OutboundConfig outbound;
 };
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;

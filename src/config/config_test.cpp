@@ -85,6 +85,7 @@ TEST_F(ConfigTest, ErrorsNameTheKeyAndTheSource) {
       {"listen = \"nowhere\"\n", "listen:"},
       {"database = \"mysql://x\"\n", "database: expected"},
       {"[http]\ncors_origins = [\"app.example.com\"]\n", "http.cors_origins"},
+      {"[outbound]\nallow = [\"10.0.0.0/33\"]\n", "outbound.allow"},
       {"[http\n", ":1:"},  // a syntax error reports line and column
       {"[unknown]\nx = 1\n", "unknown key \"unknown\""},
   };

@@ -146,6 +146,7 @@ KeyDef StringList(std::string_view name, std::string_view doc, Get get) {
 }
 
 using std::chrono::hours;
+using std::chrono::minutes;
 using std::chrono::seconds;
 
 KeyDef Alias(KeyDef key, std::string_view env) {
@@ -254,6 +255,37 @@ std::vector<KeyDef> BuildTable() {
                     "`CHORUS_BOOTSTRAP_ADMIN_PASSWORD`.",
                     [](auto& c) -> auto& { return c.bootstrap.admin_password; }),
              "CHORUS_BOOTSTRAP_ADMIN_PASSWORD"),
+      Int("jobs.workers", "Job worker threads in this process; 0 runs no jobs (an API-only node).",
+          [](auto& c) -> auto& { return c.jobs.workers; }, 0, 256),
+      Int("jobs.prefetch", "Jobs claimed ahead per worker, so claims and completions commit in batches.",
+          [](auto& c) -> auto& { return c.jobs.prefetch; }, 0, 1000),
+      Duration("jobs.lease",
+               "How long a claimed job is held without a heartbeat; a worker that dies loses its jobs to "
+               "other workers after this. Heartbeats run every third of it.",
+               [](auto& c) -> auto& { return c.jobs.lease; }, seconds(1), hours(24)),
+      Duration("jobs.poll_interval",
+               "How often idle workers look for jobs enqueued by other processes when no notification "
+               "comes (SQLite has none; PostgreSQL wakes workers with NOTIFY).",
+               [](auto& c) -> auto& { return c.jobs.poll_interval; }, milliseconds(10), seconds(60)),
+      Duration("jobs.backoff_base", "First retry delay of a failed attempt; doubles each attempt, with jitter.",
+               [](auto& c) -> auto& { return c.jobs.backoff_base; }, milliseconds(1), hours(1)),
+      Duration("jobs.backoff_max", "Longest retry delay.", [](auto& c) -> auto& { return c.jobs.backoff_max; },
+               milliseconds(1), hours(24)),
+      Duration("jobs.retention",
+               "Payloads and results of jobs finished longer ago than this are purged (the job rows stay).",
+               [](auto& c) -> auto& { return c.jobs.retention; }, hours(1), hours(24 * 3650)),
+      Int("jobs.webhook_max_attempts", "Delivery attempts of a webhook before it is given up.",
+          [](auto& c) -> auto& { return c.jobs.webhook_max_attempts; }, 1, 100),
+      StringList("outbound.allow",
+                 "CIDRs that URLs from users may reach although they are not public (e.g. `[\"10.0.0.0/8\"]` "
+                 "for an internal webhook receiver). Empty: only public addresses.",
+                 [](auto& c) -> auto& { return c.outbound.allow; }),
+      Duration("outbound.connect_timeout", "Connect timeout of outbound requests (webhooks, audio URLs).",
+               [](auto& c) -> auto& { return c.outbound.connect_timeout; }, milliseconds(100), minutes(10)),
+      Duration("outbound.read_timeout", "Timeout of an outbound request once connected.",
+               [](auto& c) -> auto& { return c.outbound.read_timeout; }, milliseconds(100), hours(1)),
+      Size("outbound.max_response_bytes", "Largest response an outbound request accepts.",
+           [](auto& c) -> auto& { return c.outbound.max_response_bytes; }, 1024, 1ULL << 30),
   };
 }
 

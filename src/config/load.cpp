@@ -5,6 +5,7 @@
 #include <charconv>
 #include <set>
 
+#include "base/net.h"
 #include "base/strings.h"
 #include "config/config.h"
 #include "config/keys.h"
@@ -125,6 +126,9 @@ Status Validate(const Config& config) {
     if (!ok || (origin != "*" && origin.back() == '/')) {
       return Bad(fmt::format("http.cors_origins: \"{}\" is not an origin like \"https://app.example.com\"", origin));
     }
+  }
+  for (const auto& network : config.outbound.allow) {
+    if (auto cidr = ParseCidr(network); !cidr) return Bad("outbound.allow: " + cidr.error().message);
   }
   return Ok();
 }

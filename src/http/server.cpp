@@ -158,6 +158,9 @@ Status Server::Impl::Listen() {
     return Unexpected(ErrorCode::kUnavailable,
                       fmt::format("cannot listen on {}:{}: {}", settings.host, settings.port, ec.message()));
   }
+  // Catch SIGTERM/SIGINT from the moment the port is open: a signal that arrives before Run()
+  // is queued and starts the drain as soon as Run() begins, instead of killing the process.
+  if (settings.handle_signals) signals = std::make_unique<asio::signal_set>(main(), SIGINT, SIGTERM);
   return Ok();
 }
 
@@ -171,8 +174,7 @@ void Server::Impl::Run() {
     }
   };
   asio::co_spawn(main(), Accept(), log_failure);
-  if (settings.handle_signals) {
-    signals = std::make_unique<asio::signal_set>(main(), SIGINT, SIGTERM);
+  if (signals) {
     signals->async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       log::Info("signal received, draining", {{"signal", signal}});

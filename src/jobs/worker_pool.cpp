@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "base/ids.h"
 #include "base/log.h"
@@ -100,6 +101,7 @@ void WorkerPool::Stop(std::chrono::milliseconds grace) {
     std::lock_guard lock(mu_);
     stop_claiming_ = true;
   }
+  work_ready_.notify_all();
   finished_signal_.Notify();
   {
     std::unique_lock lock(mu_);
@@ -109,14 +111,19 @@ void WorkerPool::Stop(std::chrono::milliseconds grace) {
   work_ready_.notify_all();
   finished_signal_.Notify();
   coordinator_.join();
-  std::lock_guard lock(mu_);
-  for (auto& w : workers_) {
-    // A worker still inside a handler past the grace is abandoned: its job's lease expires and
-    // another worker takes it over. The process is on its way out.
-    if (busy_ > 0) w.detach();
+  int busy = 0;
+  {
+    std::lock_guard lock(mu_);
+    busy = busy_;
   }
   for (auto& w : workers_) {
-    if (w.joinable()) w.join();
+    // Workers still inside a handler past the grace are abandoned: their jobs' leases expire and
+    // other workers take them over. Only the process's exit follows this.
+    if (busy > 0) {
+      w.detach();
+    } else {
+      w.join();
+    }
   }
   workers_.clear();
 }
@@ -126,8 +133,9 @@ void WorkerPool::WorkerLoop() {
     std::shared_ptr<Running> r;
     {
       std::unique_lock lock(mu_);
-      work_ready_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
-      if (queued_.empty()) return;
+      // Once stopping begins, queued jobs are handed back by the coordinator, not started.
+      work_ready_.wait(lock, [this] { return stopping_ || (!stop_claiming_ && !queued_.empty()); });
+      if (stop_claiming_ || queued_.empty()) return;
       r = std::move(queued_.front());
       queued_.pop_front();
       ++busy_;
@@ -163,7 +171,10 @@ void WorkerPool::CoordinatorLoop() {
       stopping = stopping_;
     }
     if (!batch.empty()) FinishBatch(std::move(batch));
-    if (stopping) return;
+    if (stopping) {
+      ReleaseQueued();
+      return;
+    }
     const auto now = Clock::now();
     if (now >= next_heartbeat_) Heartbeat();
     if (now >= next_reap_) Reap();
@@ -220,6 +231,10 @@ void WorkerPool::ClaimMore() {
   }
   if (claimed->empty()) return;
   claimed_.Add(claimed->size());
+  // RETURNING has no order: start them in the order they were claimed in.
+  std::sort(claimed->begin(), claimed->end(), [](const store::Job& a, const store::Job& b) {
+    return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
+  });
   {
     std::lock_guard lock(mu_);
     for (auto& job : *claimed) {

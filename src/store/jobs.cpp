@@ -141,10 +141,13 @@ Result<Job> Fail(Connection& conn, std::string_view id, std::string_view token, 
                             "lease_owner = NULL, lease_expires_at = NULL, "
                             "status = CASE WHEN $3 AND attempts < max_attempts THEN 'pending' ELSE 'failed' END, "
                             "run_at = CASE WHEN $3 AND attempts < max_attempts THEN $4 ELSE run_at END, "
-                            "finished_at = CASE WHEN $3 AND attempts < max_attempts THEN NULL ELSE $2 END "
+                            "finished_at = CASE WHEN $3 AND attempts < max_attempts THEN finished_at ELSE $7 END "
                             "WHERE id = $5 AND lease_token = $6 AND status = 'processing' RETURNING {}",
                             kColumns),
-                error, now, retry_at.has_value(), retry_at ? Value(*retry_at) : Value(std::string(now)), id, token));
+                // `now` is bound twice: PostgreSQL deduces one type per parameter, and a CASE branch
+                // would otherwise make it text where updated_at makes it a timestamp.
+                error, now, retry_at.has_value(), retry_at ? Value(*retry_at) : Value(std::string(now)), id, token,
+                now));
   if (rows.empty()) return LeaseLost();
   return FromRow(rows[0]);
 }

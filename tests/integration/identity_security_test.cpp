@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "auth/secret_box.h"
+#include "base/ids.h"
 #include "base/time.h"
 #include "tests/integration/identity_fixture.h"
 
@@ -68,6 +69,14 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
   auto key = api().Post("/api/v1/api-keys", {{"name", "alice's"}}, alice);
   ASSERT_EQ(key.status, 201);
   ASSERT_EQ(api().Call("PUT", "/api/v1/me/providers/openai", R"({"api_key":"sk-alice-0123456789"})", alice).status, 200);
+  // A job of alice's (jobs are made by the services that need them; here, directly).
+  const std::string alice_id = api().Get("/api/v1/me", alice).Str("id");
+  const std::string job_id = NewUuidV7();
+  Sql("INSERT INTO jobs (id, kind, user_id) VALUES ($1, 'test.idle', $2)", {job_id, alice_id});
+  auto job_untouched = [&] {
+    auto r = api().Get("/api/v1/jobs/" + job_id, alice);
+    return r.status == 200 && r.Str("status") == "pending" && !r.json.at("cancel_requested").as_bool();
+  };
   // pattern -> (alice's value for the parameter, a probe that alice's resource still exists)
   struct Case {
     std::string value;
@@ -79,6 +88,8 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
         [&] { return api().Get("/api/v1/api-keys", alice).json.at("data").as_array()[0].at("revoked_at").is_null(); }}},
       {"/api/v1/me/providers/{provider}",
        {"openai", [&] { return api().Get("/api/v1/me/providers", alice).json.at("data").as_array().size() == 1; }}},
+      {"/api/v1/jobs/{id}", {job_id, job_untouched}},
+      {"/api/v1/jobs/{id}/cancel", {job_id, job_untouched}},
   };
   int walked = 0;
   auto routes = RouteTable(dir_);

@@ -13,40 +13,32 @@
 namespace chorus::http::client {
 namespace {
 
-struct Range {
-  bool v6;
-  const char* base;
-  int prefix;
-};
-
 // IANA special-purpose registries (RFC 6890 and successors): nothing here is a public host.
-constexpr Range kNonPublic[] = {
-    {false, "0.0.0.0", 8},       {false, "10.0.0.0", 8},      {false, "100.64.0.0", 10},  {false, "127.0.0.0", 8},
-    {false, "169.254.0.0", 16},  {false, "172.16.0.0", 12},   {false, "192.0.0.0", 24},   {false, "192.0.2.0", 24},
-    {false, "192.88.99.0", 24},  {false, "192.168.0.0", 16},  {false, "198.18.0.0", 15},  {false, "198.51.100.0", 24},
-    {false, "203.0.113.0", 24},  {false, "224.0.0.0", 4},     {false, "240.0.0.0", 4},
-    {true, "::", 128},           {true, "::1", 128},          {true, "100::", 64},        {true, "2001::", 23},
-    {true, "2001:db8::", 32},    {true, "2002::", 16},        {true, "fc00::", 7},        {true, "fe80::", 10},
-    {true, "fec0::", 10},        {true, "ff00::", 8},
+constexpr const char* kNonPublic[] = {
+    "0.0.0.0/8",      "10.0.0.0/8",      "100.64.0.0/10",  "127.0.0.0/8",   "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24",   "192.0.2.0/24",    "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",  "198.51.100.0/24",
+    "203.0.113.0/24", "224.0.0.0/4",     "240.0.0.0/4",    "::/128",         "::1/128",        "100::/64",
+    "2001::/23",      "2001:db8::/32",   "2002::/16",      "fc00::/7",       "fe80::/10",      "fec0::/10",
+    "ff00::/8",
 };
 
-bool InPrefix(const uint8_t* addr, const uint8_t* base, int prefix) {
-  const int full = prefix / 8, rest = prefix % 8;
-  if (std::memcmp(addr, base, static_cast<size_t>(full)) != 0) return false;
-  if (rest == 0) return true;
-  const uint8_t mask = static_cast<uint8_t>(0xFF << (8 - rest));
-  return (addr[full] & mask) == (base[full] & mask);
+const std::vector<Cidr>& NonPublicNetworks() {
+  static const std::vector<Cidr> networks = [] {
+    std::vector<Cidr> out;
+    for (const char* text : kNonPublic) out.push_back(*ParseCidr(text));
+    return out;
+  }();
+  return networks;
 }
 
-bool V4NonPublic(const uint8_t v4[4]) {
-  for (const Range& r : kNonPublic) {
-    if (r.v6) continue;
-    uint8_t base[4];
-    inet_pton(AF_INET, r.base, base);
-    if (InPrefix(v4, base, r.prefix)) return true;
+bool InAny(const uint8_t* address, bool v6) {
+  for (const Cidr& c : NonPublicNetworks()) {
+    if (c.v6 == v6 && c.Contains(address)) return true;
   }
   return false;
 }
+
+bool V4NonPublic(const uint8_t v4[4]) { return InAny(v4, false); }
 
 bool V6NonPublic(const uint8_t v6[16]) {
   static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
@@ -55,13 +47,7 @@ bool V6NonPublic(const uint8_t v6[16]) {
   // IPv4 inside IPv6 is judged as the IPv4 address it carries.
   if (std::memcmp(v6, kMapped, 12) == 0 || std::memcmp(v6, kNat64, 12) == 0) return V4NonPublic(v6 + 12);
   if (std::memcmp(v6, kCompat, 12) == 0) return true;  // ::/96 (deprecated IPv4-compatible) and ::, ::1
-  for (const Range& r : kNonPublic) {
-    if (!r.v6) continue;
-    uint8_t base[16];
-    inet_pton(AF_INET6, r.base, base);
-    if (InPrefix(v6, base, r.prefix)) return true;
-  }
-  return false;
+  return InAny(v6, true);
 }
 
 }  // namespace
@@ -77,30 +63,9 @@ bool IsNonPublicAddress(std::string_view ip) {
 Result<UrlGuard> UrlGuard::Make(const std::vector<std::string>& allow) {
   UrlGuard guard;
   for (const auto& entry : allow) {
-    const auto slash = entry.find('/');
-    const std::string base = entry.substr(0, slash);
-    Cidr cidr;
-    int max = 0;
-    if (inet_pton(AF_INET, base.c_str(), cidr.bytes) == 1) {
-      max = 32;
-    } else if (inet_pton(AF_INET6, base.c_str(), cidr.bytes) == 1) {
-      cidr.v6 = true;
-      max = 128;
-    } else {
-      return Unexpected(ErrorCode::kInvalidArgument, fmt::format("outbound.allow: \"{}\" is not a CIDR", entry));
-    }
-    cidr.prefix = max;
-    if (slash != std::string::npos) {
-      try {
-        cidr.prefix = std::stoi(entry.substr(slash + 1));
-      } catch (...) {
-        cidr.prefix = -1;
-      }
-    }
-    if (cidr.prefix < 0 || cidr.prefix > max) {
-      return Unexpected(ErrorCode::kInvalidArgument, fmt::format("outbound.allow: \"{}\" has a bad prefix", entry));
-    }
-    guard.allow_.push_back(cidr);
+    auto cidr = ParseCidr(entry);
+    if (!cidr) return Unexpected(ErrorCode::kInvalidArgument, "outbound.allow: " + cidr.error().message);
+    guard.allow_.push_back(*cidr);
   }
   return guard;
 }
@@ -112,7 +77,7 @@ bool UrlGuard::Allowed(std::string_view ip) const {
   if (!v4 && inet_pton(AF_INET6, text.c_str(), buf) != 1) return false;
   for (const Cidr& c : allow_) {
     if (c.v6 != !v4) continue;
-    if (InPrefix(buf, c.bytes, c.prefix)) return true;
+    if (c.Contains(buf)) return true;
   }
   return !IsNonPublicAddress(ip);
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/net.h"
 #include "base/result.h"
 
 namespace chorus::http::client {
@@ -40,11 +41,6 @@ class UrlGuard {
   bool Allowed(std::string_view ip) const;
 
  private:
-  struct Cidr {
-    bool v6 = false;
-    uint8_t bytes[16] = {};
-    int prefix = 0;
-  };
   std::vector<Cidr> allow_;
 };
 
