@@ -268,73 +268,106 @@ void WorkerPool::ReleaseQueued() {
   if (!released) log::Warn("releasing unstarted jobs failed", {{"error", released.error().message}});
 }
 
-void WorkerPool::FinishBatch(std::vector<Finished> batch) {
-  const std::string now = NowTimestamp();
+// Counted only once the transaction that recorded them commits.
+struct WorkerPool::Tally {
+  uint64_t completed = 0, failed = 0, cancelled = 0, retried = 0, lost = 0;
   bool webhooks = false;
-  auto finish_one = [&](Connection& c, Finished& f) -> Status {
-    Running& r = *f.job;
-    const store::Job& job = r.context.job();
-    if (r.context.lease_lost()) {
-      lost_.Add();
-      return Ok();  // another worker holds the job now; this result is dropped
-    }
-    JobOutcome outcome;
-    store::Job final_job = job;
-    if (f.result) {
-      auto done = store::jobs::Complete(c, job.id, r.token, *f.result, now);
-      if (!done) return done.error().code == ErrorCode::kConflict ? (lost_.Add(), Ok()) : done;
-      outcome = {"completed", *f.result, ""};
-      final_job.status = "completed";
-      completed_.Add();
-    } else if (r.context.cancel_requested()) {
-      auto done = store::jobs::AcknowledgeCancel(c, job.id, r.token, now);
-      if (!done) return done.error().code == ErrorCode::kConflict ? (lost_.Add(), Ok()) : done;
-      outcome = {"cancelled", "", "cancelled"};
-      final_job.status = "cancelled";
-      cancelled_.Add();
-    } else {
-      const Error& e = f.result.error();
-      std::optional<std::string> retry_at;
-      if (IsRetryable(e.code)) retry_at = Later(RetryDelay(job.attempts));
-      auto failed = store::jobs::Fail(c, job.id, r.token, e.message, retry_at, now);
-      if (!failed) return failed.error().code == ErrorCode::kConflict ? (lost_.Add(), Ok()) : Status(failed.error());
-      if (failed->status == "pending") {
-        retried_.Add();
-        return Ok();  // not finished: it runs again later
-      }
-      outcome = {"failed", "", e.message};
-      final_job = *failed;
-      failed_.Add();
-    }
-    if (r.handler) CHORUS_TRY(r.handler->OnFinished(c, final_job, outcome));
-    if (job.callback_url && job.user_id) {
-      CHORUS_TRY(store::jobs::Enqueue(c, {.kind = "webhook.deliver",
-                                          .user_id = job.user_id,
-                                          .subject_type = "job",
-                                          .subject_id = job.id,
-                                          .payload = WebhookPayload(job, outcome.status),
-                                          .max_attempts = settings_.webhook_max_attempts}));
-      webhooks = true;
-    }
+};
+
+Status WorkerPool::FinishOne(Connection& c, Finished& f, const std::string& now, Tally& tally) {
+  Running& r = *f.job;
+  const store::Job& job = r.context.job();
+  // Another worker holds the job now (this one stalled past its lease): the result is dropped.
+  auto discard = [&] {
+    ++tally.lost;
+    log::Warn("job result discarded: its lease was lost", {{"job", job.id}, {"kind", job.kind}});
     return Ok();
   };
-  auto done = store::Transact(db_, store::Access::kWrite, [&](Connection& c) -> Status {
-    for (auto& f : batch) CHORUS_TRY(finish_one(c, f));
+  if (r.context.lease_lost()) return discard();
+  JobOutcome outcome;
+  store::Job final_job = job;
+  if (f.result) {
+    auto done = store::jobs::Complete(c, job.id, r.token, *f.result, now);
+    if (!done) return done.error().code == ErrorCode::kConflict ? discard() : done;
+    outcome = {"completed", *f.result, ""};
+    final_job.status = "completed";
+    ++tally.completed;
+  } else if (r.context.cancel_requested()) {
+    auto done = store::jobs::AcknowledgeCancel(c, job.id, r.token, now);
+    if (!done) return done.error().code == ErrorCode::kConflict ? discard() : done;
+    outcome = {"cancelled", "", "cancelled"};
+    final_job.status = "cancelled";
+    ++tally.cancelled;
+  } else {
+    const Error& e = f.result.error();
+    std::optional<std::string> retry_at;
+    if (IsRetryable(e.code)) retry_at = Later(RetryDelay(job.attempts));
+    auto failed = store::jobs::Fail(c, job.id, r.token, e.message, retry_at, now);
+    if (!failed) return failed.error().code == ErrorCode::kConflict ? discard() : Status(failed.error());
+    if (failed->status == "pending") {
+      ++tally.retried;
+      return Ok();  // not finished: it runs again later
+    }
+    outcome = {"failed", "", e.message};
+    final_job = *failed;
+    ++tally.failed;
+  }
+  if (r.handler) CHORUS_TRY(r.handler->OnFinished(c, final_job, outcome));
+  if (job.callback_url && job.user_id) {
+    CHORUS_TRY(store::jobs::Enqueue(c, {.kind = "webhook.deliver",
+                                        .user_id = job.user_id,
+                                        .subject_type = "job",
+                                        .subject_id = job.id,
+                                        .payload = WebhookPayload(job, outcome.status),
+                                        .max_attempts = settings_.webhook_max_attempts}));
+    tally.webhooks = true;
+  }
+  return Ok();
+}
+
+Status WorkerPool::FinishInOneTransaction(std::span<Finished> some) {
+  const std::string now = NowTimestamp();
+  Tally tally;
+  CHORUS_TRY(store::Transact(db_, store::Access::kWrite, [&](Connection& c) -> Status {
+    tally = Tally{};  // a retried transaction starts counting again
+    for (auto& f : some) CHORUS_TRY(FinishOne(c, f, now, tally));
     return Ok();
-  });
-  if (!done) {
-    // The database refused the batch (down, or a hook failed): keep the results and try again.
+  }));
+  completed_.Add(tally.completed);
+  failed_.Add(tally.failed);
+  cancelled_.Add(tally.cancelled);
+  retried_.Add(tally.retried);
+  lost_.Add(tally.lost);
+  if (tally.webhooks) signal_.Notify();
+  return Ok();
+}
+
+void WorkerPool::FinishBatch(std::vector<Finished> batch) {
+  std::vector<Finished> retry;
+  if (auto done = FinishInOneTransaction(batch); !done && done.error().code == ErrorCode::kUnavailable) {
     log::Warn("finishing jobs failed; will retry", {{"error", done.error().message}, {"jobs", batch.size()}});
-    std::lock_guard lock(mu_);
-    for (auto& f : batch) finished_.push_back(std::move(f));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    return;
+    for (auto& f : batch) retry.push_back(std::move(f));
+  } else if (!done) {
+    // One job's hook may be at fault: finish the jobs one by one so a bad one does not hold back
+    // the others, and keep what still fails to try again later.
+    log::Warn("finishing a batch of jobs failed; finishing them one by one",
+              {{"error", done.error().message}, {"jobs", batch.size()}});
+    for (auto& f : batch) {
+      if (auto one = FinishInOneTransaction(std::span(&f, 1)); !one) {
+        log::Warn("finishing a job failed; will retry",
+                  {{"job", f.job->context.job().id}, {"error", one.error().message}});
+        retry.push_back(std::move(f));
+      }
+    }
   }
   {
     std::lock_guard lock(mu_);
-    for (const auto& f : batch) held_.erase(f.job->context.job().id);
+    for (const auto& f : batch) {
+      if (f.job) held_.erase(f.job->context.job().id);  // moved-from entries are being retried
+    }
+    for (auto& f : retry) finished_.push_back(std::move(f));
   }
-  if (webhooks) signal_.Notify();
+  if (!retry.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
 }
 
 void WorkerPool::Heartbeat() {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,7 +65,10 @@ class WorkerPool {
 
   void CoordinatorLoop();
   void WorkerLoop();
+  struct Tally;
   void FinishBatch(std::vector<Finished> batch);
+  Status FinishInOneTransaction(std::span<Finished> some);
+  Status FinishOne(store::Connection& c, Finished& f, const std::string& now, Tally& tally);
   void Heartbeat();
   void Reap();
   void Purge();

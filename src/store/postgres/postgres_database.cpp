@@ -228,8 +228,10 @@ Result<ConnHandle> RawConnect(const Settings& settings) {
 Result<std::unique_ptr<Connection>> Connect(const Settings& settings) {
   CHORUS_ASSIGN_OR_RETURN(ConnHandle conn, RawConnect(settings));
   auto connection = std::make_unique<PostgresConnection>(std::move(conn));
-  // UTC everywhere, so TIMESTAMPTZ values read back the same on every node.
-  CHORUS_TRY(connection->ExecuteScript("SET TIME ZONE 'UTC'"));
+  // UTC everywhere, so TIMESTAMPTZ values read back the same on every node. Chorus never leaves a
+  // transaction idle between statements, so one idle for a minute belongs to a frozen or stuck
+  // process: the server ends it, and its locks (a job row, say) stop blocking everyone else.
+  CHORUS_TRY(connection->ExecuteScript("SET TIME ZONE 'UTC'; SET idle_in_transaction_session_timeout = '60s'"));
   return std::unique_ptr<Connection>(std::move(connection));
 }
 
