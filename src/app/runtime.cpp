@@ -130,8 +130,9 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const config::Config& config) {
   rt->webhook_secrets_ = std::make_unique<jobs::WebhookSecrets>(*rt->db_, *rt->secret_box_);
   rt->webhook_handler_ = std::make_unique<jobs::WebhookHandler>(*rt->db_, *rt->webhook_secrets_, *rt->outbound_);
   rt->handlers_.Add(jobs::kWebhookKind, *rt->webhook_handler_);
+  rt->job_notifier_ = std::make_unique<jobs::JobNotifier>(*rt->db_, rt->job_signal_);
   rt->job_service_ = std::make_unique<services::JobService>(*rt->async_db_, *rt->blocking_, *rt->url_guard_,
-                                                           *rt->webhook_secrets_, rt->job_signal_);
+                                                           *rt->webhook_secrets_, *rt->job_notifier_);
   return rt;
 }
 

@@ -274,7 +274,20 @@ struct WorkerPool::Tally {
   bool webhooks = false;
 };
 
-Status WorkerPool::FinishOne(Connection& c, Finished& f, const std::string& now, Tally& tally) {
+Result<std::set<std::string>> WorkerPool::CompleteSucceeded(Connection& c, std::span<Finished> some,
+                                                             const std::string& now) {
+  std::vector<store::Completion> done;
+  for (const Finished& f : some) {
+    if (f.result && !f.job->context.lease_lost()) {
+      done.push_back({f.job->context.job().id, f.job->token, *f.result});
+    }
+  }
+  CHORUS_ASSIGN_OR_RETURN(auto ids, store::jobs::CompleteMany(c, done, now));
+  return std::set<std::string>(std::make_move_iterator(ids.begin()), std::make_move_iterator(ids.end()));
+}
+
+Status WorkerPool::FinishOne(Connection& c, Finished& f, const std::string& now,
+                             const std::set<std::string>& completed, Tally& tally) {
   Running& r = *f.job;
   const store::Job& job = r.context.job();
   // Another worker holds the job now (this one stalled past its lease): the result is dropped.
@@ -287,8 +300,7 @@ Status WorkerPool::FinishOne(Connection& c, Finished& f, const std::string& now,
   JobOutcome outcome;
   store::Job final_job = job;
   if (f.result) {
-    auto done = store::jobs::Complete(c, job.id, r.token, *f.result, now);
-    if (!done) return done.error().code == ErrorCode::kConflict ? discard() : done;
+    if (!completed.contains(job.id)) return discard();  // its lease had passed to another worker
     outcome = {"completed", *f.result, ""};
     final_job.status = "completed";
     ++tally.completed;
@@ -330,7 +342,8 @@ Status WorkerPool::FinishInOneTransaction(std::span<Finished> some) {
   Tally tally;
   CHORUS_TRY(store::Transact(db_, store::Access::kWrite, [&](Connection& c) -> Status {
     tally = Tally{};  // a retried transaction starts counting again
-    for (auto& f : some) CHORUS_TRY(FinishOne(c, f, now, tally));
+    CHORUS_ASSIGN_OR_RETURN(const auto completed, CompleteSucceeded(c, some, now));
+    for (auto& f : some) CHORUS_TRY(FinishOne(c, f, now, completed, tally));
     return Ok();
   }));
   completed_.Add(tally.completed);

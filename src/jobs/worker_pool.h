@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -68,7 +69,11 @@ class WorkerPool {
   struct Tally;
   void FinishBatch(std::vector<Finished> batch);
   Status FinishInOneTransaction(std::span<Finished> some);
-  Status FinishOne(store::Connection& c, Finished& f, const std::string& now, Tally& tally);
+  // Completes every successful job of the batch in one statement; returns the ids still held.
+  Result<std::set<std::string>> CompleteSucceeded(store::Connection& c, std::span<Finished> some,
+                                                  const std::string& now);
+  Status FinishOne(store::Connection& c, Finished& f, const std::string& now, const std::set<std::string>& completed,
+                   Tally& tally);
   void Heartbeat();
   void Reap();
   void Purge();

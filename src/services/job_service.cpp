@@ -24,9 +24,7 @@ Task<Result<store::Page<store::Job>>> JobService::List(const Caller& caller, sto
 
 Task<Result<store::Job>> JobService::Cancel(const Caller& caller, std::string id) {
   const std::string now = NowTimestamp();
-  auto job = co_await db_.Write([&](Connection& c) { return store::jobs::RequestCancel(c, caller.user_id, id, now); });
-  if (job) signal_.Notify();  // a worker running it hears at its next heartbeat
-  co_return job;
+  co_return co_await db_.Write([&](Connection& c) { return store::jobs::RequestCancel(c, caller.user_id, id, now); });
 }
 
 Task<Status> JobService::CheckCallbackUrl(std::string url) {

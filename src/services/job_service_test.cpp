@@ -18,12 +18,13 @@ class JobServiceTest : public chorus::testing::MigratedDatabaseTest {
     box_ = std::make_unique<auth::SecretBox>(*auth::SecretBox::Open(keys_.path(), ""));
     secrets_ = std::make_unique<jobs::WebhookSecrets>(db(), *box_);
     async_ = std::make_unique<store::AsyncDb>(db(), blocking_);
+    notifier_ = std::make_unique<jobs::JobNotifier>(db(), signal_);
     alice_ = {.user_id = MakeUser("alice"), .access_role = "user", .account_type = "registered"};
     bob_ = {.user_id = MakeUser("bob"), .access_role = "user", .account_type = "registered"};
   }
 
   JobService Service(const http::client::UrlGuard& guard) {
-    return JobService(*async_, blocking_, guard, *secrets_, signal_);
+    return JobService(*async_, blocking_, guard, *secrets_, *notifier_);
   }
 
   store::Job Enqueue(const Caller& owner) {
@@ -38,6 +39,7 @@ class JobServiceTest : public chorus::testing::MigratedDatabaseTest {
   std::unique_ptr<jobs::WebhookSecrets> secrets_;
   std::unique_ptr<store::AsyncDb> async_;
   jobs::JobSignal signal_;
+  std::unique_ptr<jobs::JobNotifier> notifier_;
   Caller alice_, bob_;
 };
 

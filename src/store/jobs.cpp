@@ -82,10 +82,13 @@ Result<Job> Enqueue(Connection& conn, const NewJob& j) {
                             kColumns),
                 NewUuidV7(), j.kind, j.user_id, j.subject_type, j.subject_id, j.payload, j.priority, j.max_attempts,
                 run_at, j.callback_url));
-  if (conn.dialect() == Dialect::kPostgres) {
-    CHORUS_TRY(conn.Exec("SELECT pg_notify($1, $2)", kNotifyChannel, j.kind));
-  }
   return FromRow(rows[0]);
+}
+
+Status NotifyWorkers(Connection& conn) {
+  if (conn.dialect() != Dialect::kPostgres) return Ok();
+  CHORUS_TRY(conn.Exec("SELECT pg_notify($1, '')", kNotifyChannel));
+  return Ok();
 }
 
 Result<std::vector<Job>> Claim(Connection& conn, std::span<const std::string> kinds, int limit, const Lease& lease) {
@@ -121,14 +124,51 @@ Result<std::vector<LeaseState>> Heartbeat(Connection& conn, std::span<const std:
   return held;
 }
 
+Result<std::vector<std::string>> CompleteMany(Connection& conn, std::span<const Completion> done,
+                                              std::string_view now) {
+  if (done.empty()) return std::vector<std::string>{};
+  // One statement for the batch: [{"id", "token", "result"}], the result as a JSON string (or null).
+  std::string batch = "[";
+  for (const Completion& c : done) {
+    if (batch.size() > 1) batch += ',';
+    batch += R"({"id":")";
+    AppendJsonEscaped(batch, c.id);
+    batch += R"(","token":")";
+    AppendJsonEscaped(batch, c.token);
+    batch += R"(","result":)";
+    if (c.result.empty()) {
+      batch += "null";
+    } else {
+      batch += '"';
+      AppendJsonEscaped(batch, c.result);
+      batch += '"';
+    }
+    batch += '}';
+  }
+  batch += ']';
+  const char* sql =
+      conn.dialect() == Dialect::kPostgres
+          ? "UPDATE jobs AS j SET status = 'completed', result = CAST(c.result AS JSONB), finished_at = $2, "
+            "updated_at = $2, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL "
+            "FROM jsonb_to_recordset(CAST($1 AS JSONB)) AS c(id UUID, token TEXT, result TEXT) "
+            "WHERE j.id = c.id AND j.lease_token = c.token AND j.status = 'processing' RETURNING j.id"
+          : "UPDATE jobs SET status = 'completed', result = c.result, finished_at = $2, updated_at = $2, "
+            "lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL "
+            "FROM (SELECT value ->> '$.id' AS id, value ->> '$.token' AS token, value ->> '$.result' AS result "
+            "FROM json_each($1)) AS c "
+            "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.status = 'processing' RETURNING jobs.id";
+  CHORUS_ASSIGN_OR_RETURN(Rows rows, conn.Exec(sql, batch, now));
+  std::vector<std::string> completed;
+  completed.reserve(rows.size());
+  for (Row r : rows) completed.push_back(r.Text(0));
+  return completed;
+}
+
 Status Complete(Connection& conn, std::string_view id, std::string_view token, std::string_view result,
                 std::string_view now) {
-  CHORUS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("UPDATE jobs SET status = 'completed', result = $1, finished_at = $2, "
-                                               "updated_at = $2, lease_token = NULL, lease_owner = NULL, "
-                                               "lease_expires_at = NULL, last_error = NULL "
-                                               "WHERE id = $3 AND lease_token = $4 AND status = 'processing'",
-                                               result.empty() ? Value() : Value(result), now, id, token));
-  if (rows.affected() == 0) return LeaseLost();
+  const Completion one{std::string(id), std::string(token), std::string(result)};
+  CHORUS_ASSIGN_OR_RETURN(auto completed, CompleteMany(conn, std::span(&one, 1), now));
+  if (completed.empty()) return LeaseLost();
   return Ok();
 }
 

@@ -76,13 +76,25 @@ struct LeaseState {
   bool cancel_requested = false;
 };
 
+// A job a worker finished successfully.
+struct Completion {
+  std::string id;
+  std::string token;   // the lease it was run under
+  std::string result;  // JSON, or empty
+};
+
 namespace jobs {
 
 inline constexpr const char* kNotifyChannel = "chorus_jobs";
 
-// Inserts a pending job. On PostgreSQL it also notifies kNotifyChannel, delivered when the
-// transaction commits. kInvalidArgument for a bad kind, payload or URL.
+// Inserts a pending job. kInvalidArgument for a bad kind, payload or URL. Workers find it at their
+// next poll; after the commit, jobs::JobNotifier wakes them at once.
 Result<Job> Enqueue(Connection& conn, const NewJob& job);
+
+// PostgreSQL: notifies kNotifyChannel, so workers LISTENing anywhere claim now. Run it outside the
+// enqueueing transaction: PostgreSQL serialises the commits of notifying transactions, which would
+// halve enqueue throughput. SQLite: nothing to do (one process).
+Status NotifyWorkers(Connection& conn);
 
 // Takes up to `limit` due pending jobs of the given kinds, highest priority first, and marks them
 // processing under `lease` (attempts + 1). Concurrent claimers never take the same job.
@@ -92,6 +104,10 @@ Result<std::vector<Job>> Claim(Connection& conn, std::span<const std::string> ki
 // was asked to cancel). A job missing from the result has been lost.
 Result<std::vector<LeaseState>> Heartbeat(Connection& conn, std::span<const std::string> ids, const Lease& lease);
 
+// Completes a batch in one statement; returns the ids whose lease still matched (the others'
+// results are discarded).
+Result<std::vector<std::string>> CompleteMany(Connection& conn, std::span<const Completion> done,
+                                              std::string_view now);
 // kConflict when the job is no longer held with `token` (the result is discarded).
 Status Complete(Connection& conn, std::string_view id, std::string_view token, std::string_view result,
                 std::string_view now);

@@ -53,6 +53,36 @@ TEST_P(JobsTest, EnqueueClaimCompleteWithTheLease) {
       << "a finished job is not finished twice";
 }
 
+TEST_P(JobsTest, ABatchCompletesOnlyTheJobsWhoseLeaseStillMatches) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(jobs::Enqueue(*Write(), {.kind = "a"}));
+  const Lease lease = MakeLease();
+  auto claimed = Transact(db(), Access::kWrite, [&](Connection& c) { return jobs::Claim(c, kKinds, 10, lease); });
+  ASSERT_TRUE(claimed);
+  ASSERT_EQ(claimed->size(), 3u);
+  const std::string& a = (*claimed)[0].id;
+  const std::string& b = (*claimed)[1].id;
+  const std::string& c = (*claimed)[2].id;
+  const std::vector<Completion> batch = {
+      {a, lease.token, R"({"text":"\"quoted\" caf\u00e9 ☕"})"},
+      {b, "another-workers-token", R"({"n":2})"},
+      {c, lease.token, ""},
+  };
+  auto completed = Transact(db(), Access::kWrite, [&](Connection& conn) {
+    return jobs::CompleteMany(conn, batch, NowTimestamp());
+  });
+  ASSERT_TRUE(completed) << completed.error().message;
+  EXPECT_EQ(std::set<std::string>(completed->begin(), completed->end()), (std::set<std::string>{a, c}));
+  auto first = jobs::GetAny(*Write(), a);
+  EXPECT_EQ(first->status, "completed");
+  ASSERT_TRUE(first->result);
+  EXPECT_NE(first->result->find("quoted"), std::string::npos);
+  EXPECT_NE(first->result->find("☕"), std::string::npos) << *first->result;
+  EXPECT_EQ(jobs::GetAny(*Write(), b)->status, "processing");
+  auto third = jobs::GetAny(*Write(), c);
+  EXPECT_EQ(third->status, "completed");
+  EXPECT_FALSE(third->result);
+}
+
 TEST_P(JobsTest, ClaimsRespectKindsPriorityAndRunAt) {
   ASSERT_TRUE(jobs::Enqueue(*Write(), {.kind = "other"}));
   ASSERT_TRUE(jobs::Enqueue(*Write(), {.kind = "a", .priority = 1}));
