@@ -30,13 +30,19 @@ void JobNotifier::Notify() {
 }
 
 void JobNotifier::Loop() {
+  auto last_sent = std::chrono::steady_clock::time_point();
   for (;;) {
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [this] { return pending_ || stopping_; });
+      // Under load, pace the notifications: each wakes every listening pool for a claim, and a
+      // claim that finds a few jobs costs as much as one that finds many. A job enqueued after a
+      // quiet moment is announced at once.
+      wake_.wait_until(lock, last_sent + kMinInterval, [this] { return stopping_; });
       if (stopping_) return;
       pending_ = false;  // jobs enqueued from here on need another NOTIFY
     }
+    last_sent = std::chrono::steady_clock::now();
     auto conn = db_.Acquire(store::Access::kWrite);
     Status sent = conn ? store::jobs::NotifyWorkers(**conn) : Status(Unexpected(std::move(conn).error()));
     if (sent) {

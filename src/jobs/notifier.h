@@ -2,13 +2,14 @@
 // PostgreSQL the workers of every other process through NOTIFY.
 //
 // The NOTIFY is sent after the enqueueing transaction commits, by one background thread, and
-// folds together every Notify() that arrived while the previous one was in flight: at low load each
-// job gets its own wake-up one round trip after its commit; under load the notifications cost one
-// small transaction per round trip rather than one per job. A NOTIFY lost to a crash only delays
-// the job to the workers' next poll. Thread-safe.
+// folds together every Notify() that arrives within kMinInterval of the previous NOTIFY: at low
+// load each job gets its own wake-up one round trip after its commit; under load workers are woken
+// at most once per interval, so their claims find batches instead of single jobs. A NOTIFY lost to
+// a crash only delays the job to the workers' next poll. Thread-safe.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -25,6 +26,8 @@ class JobNotifier {
   ~JobNotifier();
   JobNotifier(const JobNotifier&) = delete;
   JobNotifier& operator=(const JobNotifier&) = delete;
+
+  static constexpr std::chrono::milliseconds kMinInterval{2};
 
   // Call after a transaction that enqueued jobs has committed.
   void Notify();

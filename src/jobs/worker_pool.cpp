@@ -12,6 +12,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "jobs/worker_pool_internal.h"
 #include "store/transaction.h"
 
 namespace chorus::jobs {
@@ -33,30 +34,12 @@ bool IsRetryable(ErrorCode code) {
   }
 }
 
-struct WorkerPool::Running {
-  Running(store::Job j, JobHandler* h, std::string t) : context(j), handler(h), token(std::move(t)) {}
-  JobContext context;
-  JobHandler* handler;
-  std::string token;
-};
-
 namespace {
 
 std::string DefaultOwner() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return fmt::format("{}:{}", host, ::getpid());
-}
-
-std::string Later(std::chrono::milliseconds d) { return FormatTimestamp(std::chrono::system_clock::now() + d); }
-
-std::string WebhookPayload(const store::Job& job, std::string_view status) {
-  std::string out = R"({"job_id":")";
-  AppendJsonEscaped(out, job.id);
-  out += R"(","event":"job.)";
-  out += status;
-  out += "\"}";
-  return out;
 }
 
 }  // namespace
@@ -67,9 +50,9 @@ WorkerPool::WorkerPool(store::Database& db, const HandlerRegistry& handlers, Job
 
 WorkerPool::~WorkerPool() { Stop(std::chrono::milliseconds(0)); }
 
-store::Lease WorkerPool::NewLease() const {
-  return store::Lease{settings_.owner.empty() ? DefaultOwner() : settings_.owner, lease_token_, NowTimestamp(),
-                      Later(settings_.lease)};
+store::Lease WorkerPool::NewLease(std::string token) const {
+  return store::Lease{settings_.owner.empty() ? DefaultOwner() : settings_.owner, std::move(token), NowTimestamp(),
+                      detail::Later(settings_.lease)};
 }
 
 std::chrono::milliseconds WorkerPool::RetryDelay(int64_t attempts) const {
@@ -170,20 +153,16 @@ void WorkerPool::CoordinatorLoop() {
       stop_claiming = stop_claiming_;
       stopping = stopping_;
     }
-    if (!batch.empty()) FinishBatch(std::move(batch));
-    if (stopping) {
+    if (stopping || stop_claiming) {
+      if (!batch.empty()) FinishBatch(std::move(batch));
       ReleaseQueued();
-      return;
+      if (stopping) return;
     }
     const auto now = Clock::now();
     if (now >= next_heartbeat_) Heartbeat();
     if (now >= next_reap_) Reap();
     if (now >= next_purge_) Purge();
-    if (stop_claiming) {
-      ReleaseQueued();
-    } else {
-      ClaimMore();
-    }
+    if (!stop_claiming) FinishAndClaim(std::move(batch));
     bool more_finished = false;
     {
       std::lock_guard lock(mu_);
@@ -209,180 +188,6 @@ void WorkerPool::Wait(std::chrono::milliseconds timeout) {
   }
 }
 
-void WorkerPool::ClaimMore() {
-  int capacity = 0;
-  {
-    std::lock_guard lock(mu_);
-    capacity = settings_.workers * (1 + settings_.prefetch) - static_cast<int>(queued_.size()) - busy_;
-  }
-  if (capacity <= 0) return;
-  lease_token_ = HexEncode(SecureRandomString(16));
-  const store::Lease lease = NewLease();
-  auto claimed = store::Transact(db_, store::Access::kWrite, [&](Connection& c) -> Result<std::vector<store::Job>> {
-    CHORUS_ASSIGN_OR_RETURN(auto jobs, store::jobs::Claim(c, kinds_, capacity, lease));
-    for (const auto& job : jobs) {
-      if (JobHandler* h = handlers_.Find(job.kind)) CHORUS_TRY(h->OnStarted(c, job));
-    }
-    return jobs;
-  });
-  if (!claimed) {
-    log::Warn("claiming jobs failed", {{"error", claimed.error().message}});
-    return;
-  }
-  if (claimed->empty()) return;
-  claimed_.Add(claimed->size());
-  // RETURNING has no order: start them in the order they were claimed in.
-  std::sort(claimed->begin(), claimed->end(), [](const store::Job& a, const store::Job& b) {
-    return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
-  });
-  {
-    std::lock_guard lock(mu_);
-    for (auto& job : *claimed) {
-      auto running = std::make_shared<Running>(job, handlers_.Find(job.kind), lease.token);
-      held_[job.id] = running;
-      queued_.push_back(std::move(running));
-    }
-  }
-  work_ready_.notify_all();
-}
-
-void WorkerPool::ReleaseQueued() {
-  std::vector<std::shared_ptr<Running>> unstarted;
-  {
-    std::lock_guard lock(mu_);
-    unstarted.assign(queued_.begin(), queued_.end());
-    queued_.clear();
-    for (const auto& r : unstarted) held_.erase(r->context.job().id);
-  }
-  if (unstarted.empty()) return;
-  std::map<std::string, std::vector<std::string>> by_token;
-  for (const auto& r : unstarted) by_token[r->token].push_back(r->context.job().id);
-  auto released = store::Transact(db_, store::Access::kWrite, [&](Connection& c) -> Status {
-    for (const auto& [token, ids] : by_token) {
-      store::Lease lease = NewLease();
-      lease.token = token;
-      CHORUS_TRY(store::jobs::Release(c, ids, lease));
-    }
-    return Ok();
-  });
-  if (!released) log::Warn("releasing unstarted jobs failed", {{"error", released.error().message}});
-}
-
-// Counted only once the transaction that recorded them commits.
-struct WorkerPool::Tally {
-  uint64_t completed = 0, failed = 0, cancelled = 0, retried = 0, lost = 0;
-  bool webhooks = false;
-};
-
-Result<std::set<std::string>> WorkerPool::CompleteSucceeded(Connection& c, std::span<Finished> some,
-                                                             const std::string& now) {
-  std::vector<store::Completion> done;
-  for (const Finished& f : some) {
-    if (f.result && !f.job->context.lease_lost()) {
-      done.push_back({f.job->context.job().id, f.job->token, *f.result});
-    }
-  }
-  CHORUS_ASSIGN_OR_RETURN(auto ids, store::jobs::CompleteMany(c, done, now));
-  return std::set<std::string>(std::make_move_iterator(ids.begin()), std::make_move_iterator(ids.end()));
-}
-
-Status WorkerPool::FinishOne(Connection& c, Finished& f, const std::string& now,
-                             const std::set<std::string>& completed, Tally& tally) {
-  Running& r = *f.job;
-  const store::Job& job = r.context.job();
-  // Another worker holds the job now (this one stalled past its lease): the result is dropped.
-  auto discard = [&] {
-    ++tally.lost;
-    log::Warn("job result discarded: its lease was lost", {{"job", job.id}, {"kind", job.kind}});
-    return Ok();
-  };
-  if (r.context.lease_lost()) return discard();
-  JobOutcome outcome;
-  store::Job final_job = job;
-  if (f.result) {
-    if (!completed.contains(job.id)) return discard();  // its lease had passed to another worker
-    outcome = {"completed", *f.result, ""};
-    final_job.status = "completed";
-    ++tally.completed;
-  } else if (r.context.cancel_requested()) {
-    auto done = store::jobs::AcknowledgeCancel(c, job.id, r.token, now);
-    if (!done) return done.error().code == ErrorCode::kConflict ? discard() : done;
-    outcome = {"cancelled", "", "cancelled"};
-    final_job.status = "cancelled";
-    ++tally.cancelled;
-  } else {
-    const Error& e = f.result.error();
-    std::optional<std::string> retry_at;
-    if (IsRetryable(e.code)) retry_at = Later(RetryDelay(job.attempts));
-    auto failed = store::jobs::Fail(c, job.id, r.token, e.message, retry_at, now);
-    if (!failed) return failed.error().code == ErrorCode::kConflict ? discard() : Status(failed.error());
-    if (failed->status == "pending") {
-      ++tally.retried;
-      return Ok();  // not finished: it runs again later
-    }
-    outcome = {"failed", "", e.message};
-    final_job = *failed;
-    ++tally.failed;
-  }
-  if (r.handler) CHORUS_TRY(r.handler->OnFinished(c, final_job, outcome));
-  if (job.callback_url && job.user_id) {
-    CHORUS_TRY(store::jobs::Enqueue(c, {.kind = "webhook.deliver",
-                                        .user_id = job.user_id,
-                                        .subject_type = "job",
-                                        .subject_id = job.id,
-                                        .payload = WebhookPayload(job, outcome.status),
-                                        .max_attempts = settings_.webhook_max_attempts}));
-    tally.webhooks = true;
-  }
-  return Ok();
-}
-
-Status WorkerPool::FinishInOneTransaction(std::span<Finished> some) {
-  const std::string now = NowTimestamp();
-  Tally tally;
-  CHORUS_TRY(store::Transact(db_, store::Access::kWrite, [&](Connection& c) -> Status {
-    tally = Tally{};  // a retried transaction starts counting again
-    CHORUS_ASSIGN_OR_RETURN(const auto completed, CompleteSucceeded(c, some, now));
-    for (auto& f : some) CHORUS_TRY(FinishOne(c, f, now, completed, tally));
-    return Ok();
-  }));
-  completed_.Add(tally.completed);
-  failed_.Add(tally.failed);
-  cancelled_.Add(tally.cancelled);
-  retried_.Add(tally.retried);
-  lost_.Add(tally.lost);
-  if (tally.webhooks) signal_.Notify();
-  return Ok();
-}
-
-void WorkerPool::FinishBatch(std::vector<Finished> batch) {
-  std::vector<Finished> retry;
-  if (auto done = FinishInOneTransaction(batch); !done && done.error().code == ErrorCode::kUnavailable) {
-    log::Warn("finishing jobs failed; will retry", {{"error", done.error().message}, {"jobs", batch.size()}});
-    for (auto& f : batch) retry.push_back(std::move(f));
-  } else if (!done) {
-    // One job's hook may be at fault: finish the jobs one by one so a bad one does not hold back
-    // the others, and keep what still fails to try again later.
-    log::Warn("finishing a batch of jobs failed; finishing them one by one",
-              {{"error", done.error().message}, {"jobs", batch.size()}});
-    for (auto& f : batch) {
-      if (auto one = FinishInOneTransaction(std::span(&f, 1)); !one) {
-        log::Warn("finishing a job failed; will retry",
-                  {{"job", f.job->context.job().id}, {"error", one.error().message}});
-        retry.push_back(std::move(f));
-      }
-    }
-  }
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& f : batch) {
-      if (f.job) held_.erase(f.job->context.job().id);  // moved-from entries are being retried
-    }
-    for (auto& f : retry) finished_.push_back(std::move(f));
-  }
-  if (!retry.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-}
-
 void WorkerPool::Heartbeat() {
   next_heartbeat_ = Clock::now() + settings_.lease / 3;
   std::map<std::string, std::vector<std::string>> by_token;
@@ -396,8 +201,7 @@ void WorkerPool::Heartbeat() {
   auto states = store::Transact(db_, store::Access::kWrite, [&](Connection& c) -> Result<std::vector<store::LeaseState>> {
     std::vector<store::LeaseState> all;
     for (const auto& [token, ids] : by_token) {
-      store::Lease lease = NewLease();
-      lease.token = token;
+      const store::Lease lease = NewLease(token);
       CHORUS_ASSIGN_OR_RETURN(auto some, store::jobs::Heartbeat(c, ids, lease));
       all.insert(all.end(), some.begin(), some.end());
     }
@@ -430,7 +234,7 @@ void WorkerPool::Reap() {
       if (JobHandler* h = handlers_.Find(job.kind)) CHORUS_TRY(h->OnFinished(c, job, outcome));
       if (job.callback_url && job.user_id) {
         CHORUS_TRY(store::jobs::Enqueue(c, {.kind = "webhook.deliver", .user_id = job.user_id, .subject_type = "job",
-                                            .subject_id = job.id, .payload = WebhookPayload(job, "failed"),
+                                            .subject_id = job.id, .payload = detail::WebhookPayload(job, "failed"),
                                             .max_attempts = settings_.webhook_max_attempts}));
         webhooks = true;
       }

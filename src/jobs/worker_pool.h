@@ -64,31 +64,41 @@ class WorkerPool {
     Result<std::string> result;
   };
 
+  // worker_pool.cpp: the threads and the periodic work.
   void CoordinatorLoop();
   void WorkerLoop();
+  void Heartbeat();
+  void Reap();
+  void Purge();
+  void Wait(std::chrono::milliseconds timeout);
+  store::Lease NewLease(std::string token) const;
+  std::chrono::milliseconds RetryDelay(int64_t attempts) const;
+
+  // worker_pool_batch.cpp: claiming and finishing.
   struct Tally;
+  int FreeCapacity();
+  // Records `batch` and claims up to the free capacity, in one transaction.
+  void FinishAndClaim(std::vector<Finished> batch);
+  void ClaimMore();
+  Result<std::vector<store::Job>> ClaimIn(store::Connection& c, int capacity, const store::Lease& lease);
+  void Accept(std::vector<store::Job> claimed, const std::string& token);
+  void ReleaseQueued();
   void FinishBatch(std::vector<Finished> batch);
   Status FinishInOneTransaction(std::span<Finished> some);
+  Status FinishIn(store::Connection& c, std::span<Finished> some, const std::string& now, Tally& tally);
   // Completes every successful job of the batch in one statement; returns the ids still held.
   Result<std::set<std::string>> CompleteSucceeded(store::Connection& c, std::span<Finished> some,
                                                   const std::string& now);
   Status FinishOne(store::Connection& c, Finished& f, const std::string& now, const std::set<std::string>& completed,
                    Tally& tally);
-  void Heartbeat();
-  void Reap();
-  void Purge();
-  void ClaimMore();
-  void ReleaseQueued();
-  void Wait(std::chrono::milliseconds timeout);
-  store::Lease NewLease() const;
-  std::chrono::milliseconds RetryDelay(int64_t attempts) const;
+  void Record(const Tally& tally);
+  void Forget(std::span<const Finished> batch);
 
   store::Database& db_;
   const HandlerRegistry& handlers_;
   JobSignal& signal_;
   const WorkerSettings settings_;
   const std::vector<std::string> kinds_;
-  std::string lease_token_;  // this pool's claims; only the coordinator writes it
   JobSignal finished_signal_;  // workers wake the coordinator
   std::unique_ptr<store::Listener> listener_;  // only the coordinator touches it
 

@@ -155,6 +155,43 @@ TEST_P(DatabaseContractTest, TransactionsCommitOnValueAndRollBackOnError) {
   EXPECT_EQ(Count("items"), 1);
 }
 
+// PostgreSQL sends BEGIN together with the first statement: every way a transaction can start
+// and end must behave as if BEGIN had gone alone.
+TEST_P(DatabaseContractTest, TransactionsBehaveTheSameWhateverTheirFirstStatement) {
+  // The first statement fails: the transaction is open, aborted, and rolls back.
+  auto failed_first = Transact(db(), Access::kWrite, [](Connection& c) -> Status {
+    CHORUS_TRY(c.Exec("INSERT INTO items (id, name, qty) VALUES ($1, $2, $3)", 1, "negative", -1));
+    return Ok();
+  });
+  ASSERT_FALSE(failed_first);
+  EXPECT_EQ(failed_first.error().code, ErrorCode::kInvalidArgument);
+  // Nothing at all: commits.
+  EXPECT_TRUE(Transact(db(), Access::kWrite, [](Connection&) -> Status { return Ok(); }));
+  // A script first, then a statement; and a read-only transaction.
+  auto scripted = Transact(db(), Access::kWrite, [](Connection& c) -> Status {
+    CHORUS_TRY(c.ExecuteScript("UPDATE items SET qty = 0 WHERE id = 0"));
+    CHORUS_TRY(c.Exec("INSERT INTO items (id, name) VALUES ($1, $2)", 2, "after a script"));
+    return Ok();
+  });
+  ASSERT_TRUE(scripted) << scripted.error().message;
+  auto read = Transact(db(), Access::kRead, [](Connection& c) -> Result<int64_t> {
+    CHORUS_ASSIGN_OR_RETURN(Rows rows, c.Exec("SELECT COUNT(*) FROM items"));
+    return rows[0].Int(0);
+  });
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(*read, 1);
+  // A write inside a read-only transaction is refused, whichever statement comes first.
+  auto refused = Transact(db(), Access::kRead, [](Connection& c) -> Status {
+    CHORUS_TRY(c.Exec("INSERT INTO items (id, name) VALUES ($1, $2)", 3, "read only"));
+    return Ok();
+  });
+  EXPECT_FALSE(refused);
+  // The connections came back clean: the next transaction sees only committed rows.
+  auto lease = db().Acquire(Access::kWrite);
+  EXPECT_FALSE((*lease)->InTransaction());
+  EXPECT_EQ(Count("items"), 1);
+}
+
 TEST_P(DatabaseContractTest, ALeaseEndedInsideATransactionIsRolledBack) {
   {
     auto lease = db().Acquire(Access::kWrite);

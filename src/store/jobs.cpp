@@ -94,6 +94,13 @@ Status NotifyWorkers(Connection& conn) {
 Result<std::vector<Job>> Claim(Connection& conn, std::span<const std::string> kinds, int limit, const Lease& lease) {
   if (kinds.empty() || limit <= 0) return std::vector<Job>{};
   const Dialect d = conn.dialect();
+  if (d == Dialect::kPostgres) {
+    // Walk the pending index in order. A bitmap scan (which the planner prefers when its
+    // statistics say few jobs are pending) visits every dead entry that claimed jobs left behind
+    // until vacuum runs, each time; an index scan marks them dead once and skips them afterwards
+    // (a claim on a busy queue: 4 ms -> 0.5 ms). SET LOCAL ends with this transaction.
+    CHORUS_TRY(conn.ExecuteScript("SET LOCAL enable_bitmapscan = off"));
+  }
   Query q("UPDATE jobs SET status = 'processing', attempts = attempts + 1, ");
   q.Add("lease_owner = ?, lease_token = ?, lease_expires_at = ?, heartbeat_at = ?, updated_at = ?, "
         "started_at = COALESCE(started_at, ?) WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' "

@@ -54,6 +54,12 @@ const LibPq* LoadLibPq(std::string* error) {
     Bind(lib, "PQsocket", &pq.socket, &missing);
     Bind(lib, "PQconsumeInput", &pq.consume_input, &missing);
     Bind(lib, "PQnotifies", &pq.notifies, &missing);
+    Bind(lib, "PQenterPipelineMode", &pq.enter_pipeline_mode, &missing);
+    Bind(lib, "PQexitPipelineMode", &pq.exit_pipeline_mode, &missing);
+    Bind(lib, "PQpipelineSync", &pq.pipeline_sync, &missing);
+    Bind(lib, "PQsendQueryParams", &pq.send_query_params, &missing);
+    Bind(lib, "PQsendQueryPrepared", &pq.send_query_prepared, &missing);
+    Bind(lib, "PQgetResult", &pq.get_result, &missing);
     if (!missing.empty()) {
       load_error = "libpq.so.5 lacks " + missing;
       return;

@@ -38,6 +38,12 @@ struct LibPq {
   decltype(&::PQsocket) socket;
   decltype(&::PQconsumeInput) consume_input;
   decltype(&::PQnotifies) notifies;
+  decltype(&::PQenterPipelineMode) enter_pipeline_mode;
+  decltype(&::PQexitPipelineMode) exit_pipeline_mode;
+  decltype(&::PQpipelineSync) pipeline_sync;
+  decltype(&::PQsendQueryParams) send_query_params;
+  decltype(&::PQsendQueryPrepared) send_query_prepared;
+  decltype(&::PQgetResult) get_result;
 };
 
 // The loaded library, or nullptr with `error` set when libpq.so.5 cannot be loaded. Thread-safe;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "store/pool.h"
 #include "store/postgres/libpq.h"
@@ -142,8 +143,9 @@ class PostgresConnection final : public Connection {
   explicit PostgresConnection(ConnHandle conn) : conn_(std::move(conn)) {}
 
   Dialect dialect() const override { return Dialect::kPostgres; }
-  bool Broken() const override { return Pq().status(conn_.get()) != CONNECTION_OK; }
+  bool Broken() const override { return poisoned_ || Pq().status(conn_.get()) != CONNECTION_OK; }
   bool InTransaction() const override {
+    if (!pending_begin_.empty()) return true;
     const auto status = Pq().transaction_status(conn_.get());
     return status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
   }
@@ -166,8 +168,21 @@ class PostgresConnection final : public Connection {
     return rows;
   }
 
+  // BEGIN is not sent on its own: it travels with the transaction's first statement (see
+  // RunAfterBegin), which saves a round trip per transaction. A transaction that ends before its
+  // first statement never reaches the server.
   Status ExecuteScript(std::string_view sql) override {
-    const std::string text(sql);
+    const bool begin = StartsWith(sql, "BEGIN") && sql.find(';') == std::string_view::npos;
+    if (begin && pending_begin_.empty() && !InTransaction()) {
+      pending_begin_ = std::string(sql);
+      return Ok();
+    }
+    if (!pending_begin_.empty() && (sql == "COMMIT" || sql == "ROLLBACK")) {
+      pending_begin_.clear();
+      return Ok();
+    }
+    std::string text(sql);
+    if (!pending_begin_.empty()) text = std::exchange(pending_begin_, {}) + "; " + text;  // one simple query
     ResultHandle r(Pq().exec(conn_.get(), text.c_str()));
     if (!r || !Succeeded(r.get())) return ErrorFrom(conn_.get(), r.get());
     return Ok();
@@ -177,8 +192,13 @@ class PostgresConnection final : public Connection {
   Result<ResultHandle> Run(std::string_view sql, std::span<const Value> params) {
     CHORUS_ASSIGN_OR_RETURN(std::string name, Prepare(sql));
     Params p(params);
-    ResultHandle r(Pq().exec_prepared(conn_.get(), name.c_str(), static_cast<int>(params.size()), p.values.data(),
-                                  p.lengths.data(), p.formats.data(), 0));
+    ResultHandle r;
+    if (!pending_begin_.empty()) {
+      CHORUS_ASSIGN_OR_RETURN(r, RunAfterBegin(name, p, static_cast<int>(params.size())));
+    } else {
+      r.reset(Pq().exec_prepared(conn_.get(), name.c_str(), static_cast<int>(params.size()), p.values.data(),
+                                 p.lengths.data(), p.formats.data(), 0));
+    }
     if (r && Succeeded(r.get())) return r;
     const char* state = r ? Pq().result_error_field(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     if (state && std::string_view(state) == "26000") {
@@ -186,6 +206,36 @@ class PostgresConnection final : public Connection {
       cache_.clear();
     }
     return ErrorFrom(conn_.get(), r.get());
+  }
+
+  // Sends the pending BEGIN and the statement together in libpq's pipeline mode: one round trip.
+  // Returns the statement's result (an error result when it failed; the transaction is then
+  // open and aborted, as after any failed statement).
+  Result<ResultHandle> RunAfterBegin(const std::string& name, const Params& p, int count) {
+    PGconn* c = conn_.get();
+    const std::string begin = std::exchange(pending_begin_, {});
+    auto lost = [c] { return Unexpected(ErrorCode::kUnavailable, "postgres: " + FirstLine(Pq().error_message(c))); };
+    if (Pq().enter_pipeline_mode(c) != 1) return lost();
+    const bool sent = Pq().send_query_params(c, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+                      Pq().send_query_prepared(c, name.c_str(), count, p.values.data(), p.lengths.data(),
+                                               p.formats.data(), 0) == 1 &&
+                      Pq().pipeline_sync(c) == 1;
+    // Each query's results end with a null; then comes the sync.
+    auto next = [c] {
+      ResultHandle first(Pq().get_result(c));
+      while (PGresult* extra = Pq().get_result(c)) Pq().clear(extra);
+      return first;
+    };
+    ResultHandle begun, result;
+    if (sent) {
+      begun = next();
+      result = next();
+      ResultHandle sync(Pq().get_result(c));
+    }
+    if (Pq().exit_pipeline_mode(c) != 1) poisoned_ = true;  // results left unread: drop the connection
+    if (!sent || !begun || poisoned_) return lost();
+    if (!Succeeded(begun.get())) return ErrorFrom(c, begun.get());
+    return result;
   }
 
   Result<std::string> Prepare(std::string_view sql) {
@@ -208,6 +258,8 @@ class PostgresConnection final : public Connection {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   ConnHandle conn_;
+  std::string pending_begin_;  // a BEGIN not sent yet
+  bool poisoned_ = false;      // left in a state no statement can follow
   std::unordered_map<std::string, std::string, Hash, std::equal_to<>> cache_;
   uint64_t next_id_ = 0;
 };
