@@ -221,17 +221,7 @@ void Run(const Options& o) {
       Must(store::transcriptions::Search(*reader, user, word, 20), "search");
       per_user.Add(Clock::now() - start);
       start = Clock::now();
-      if (dialect == store::Dialect::kSqlite) {
-        Must(reader->Exec("SELECT rowid, bm25(transcriptions_fts, 1.0, 0.0) FROM transcriptions_fts WHERE "
-                          "transcriptions_fts MATCH $1 ORDER BY bm25(transcriptions_fts, 1.0, 0.0) LIMIT 20",
-                          "transcript_text:\"" + word + "\""),
-             "global search");
-      } else {
-        Must(reader->Exec("SELECT id, ts_rank(search_vector, q) FROM transcriptions, plainto_tsquery('english', $1) q "
-                          "WHERE search_vector @@ q ORDER BY ts_rank(search_vector, q) DESC LIMIT 20",
-                          word),
-             "global search");
-      }
+      Must(store::transcriptions::SearchAll(*reader, word, 20), "global search");
       global.Add(Clock::now() - start);
     }
     auto rows = Must(reader->Exec(dialect == store::Dialect::kSqlite
@@ -241,7 +231,8 @@ void Run(const Options& o) {
                      "count");
     const auto matches = rows[0].Int(0);
     per_user.Print(fmt::format("search one user's transcripts, word in {} docs", matches));
-    global.Print(fmt::format("search all transcripts, ranked top 20 of {}", matches));
+    global.Print(fmt::format("search all transcripts, top 20 of the latest {} of {} matches",
+                             std::min<int64_t>(matches, store::transcriptions::kSearchAllCandidates), matches));
   }
 }
 

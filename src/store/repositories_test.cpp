@@ -148,6 +148,30 @@ TEST_P(RepositoryTest, SearchIsRankedScopedAndSafe) {
   EXPECT_EQ(Count("users"), 2);
 }
 
+TEST_P(RepositoryTest, SearchAllRanksTheRecentMatchesOfEveryUser) {
+  const std::string alice = MakeUser("alice"), bob = MakeUser("bob");
+  auto add = [&](const std::string& user, const std::string& text) -> std::string {
+    auto t = transcriptions::Create(*Write(), user, {});
+    EXPECT_TRUE(transcriptions::Complete(*Write(), t->id, {.transcript_text = text, .duration = 1}, NowTimestamp()));
+    return t->id;
+  };
+  add(alice, "a short note about the budget");
+  const std::string best = add(bob, "budget budget budget: the budget meeting");
+  add(alice, "nothing relevant here");
+  auto hits = transcriptions::SearchAll(*Write(), "budget", 10);
+  ASSERT_TRUE(hits) << hits.error().message;
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_EQ((*hits)[0].id, best) << "the transcript that is most about the budget ranks first";
+  EXPECT_GT((*hits)[0].rank, (*hits)[1].rank);
+  EXPECT_NE((*hits)[0].snippet.find("<mark>"), std::string::npos);
+  EXPECT_EQ(transcriptions::SearchAll(*Write(), "budget meeting", 10)->size(), 1u) << "every word must match";
+  for (const char* hostile : {"budget\" OR \"", "NEAR(budget", "budget*", "'; DROP TABLE users; --"}) {
+    auto r = transcriptions::SearchAll(*Write(), hostile, 10);
+    EXPECT_TRUE(r) << hostile << ": " << r.error().message;
+  }
+  EXPECT_EQ(transcriptions::SearchAll(*Write(), "  !!! ", 10).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_P(RepositoryTest, SessionsAreFoundOnlyWhileActive) {
   const std::string alice = MakeUser("alice"), bob = MakeUser("bob");
   auto s = sessions::Create(*Write(), {.user_id = alice, .token_hash = Hash('a'), .ip_address = "127.0.0.1",

@@ -74,6 +74,12 @@ std::string Fts5Query(std::string_view user_id, const std::vector<std::string>& 
   return q;
 }
 
+std::string Fts5Query(const std::vector<std::string>& words) {
+  std::string q;
+  for (const auto& w : words) q += (q.empty() ? "transcript_text:\"" : " AND transcript_text:\"") + w + "\"";
+  return q;
+}
+
 std::string PlainQuery(const std::vector<std::string>& words) {
   std::string q;
   for (const auto& w : words) q += (q.empty() ? "" : " ") + w;
@@ -182,6 +188,41 @@ Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view use
         "WHERE t.user_id = $2 AND t.search_vector @@ q "
         "ORDER BY ts_rank(t.search_vector, q) DESC, t.created_at DESC LIMIT $3",
         PlainQuery(words), user_id, limit);
+  }
+  if (!rows) return Unexpected(std::move(rows).error());
+  std::vector<TranscriptHit> hits;
+  for (Row r : *rows) hits.push_back(TranscriptHit{r.Text(0), r.Text(1), r.Double(2), r.Text(3)});
+  return hits;
+}
+
+Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view query, int limit) {
+  const auto words = Words(query);
+  if (words.empty()) return Unexpected(ErrorCode::kInvalidArgument, "The search query has no words.", "q");
+  limit = ClampLimit(limit);
+  Result<Rows> rows = Rows();
+  if (conn.dialect() == Dialect::kSqlite) {
+    // FTS5 walks its matches newest first (rowid order) and stops at the candidate limit; the
+    // snippets are made for the winners only.
+    rows = conn.Exec(
+        "WITH candidates AS (SELECT rowid AS seq, bm25(transcriptions_fts, 1.0, 0.0) AS score "
+        "  FROM transcriptions_fts WHERE transcriptions_fts MATCH $1 ORDER BY rowid DESC LIMIT $3), "
+        "top AS (SELECT seq, score FROM candidates ORDER BY score LIMIT $2) "
+        "SELECT t.id, snippet(transcriptions_fts, 0, '<mark>', '</mark>', '…', 16), -top.score, t.created_at "
+        "FROM top JOIN transcriptions_fts ON transcriptions_fts.rowid = top.seq "
+        "JOIN transcriptions t ON t.seq = top.seq "
+        "WHERE transcriptions_fts MATCH $1 ORDER BY top.score",
+        Fts5Query(words), limit, kSearchAllCandidates);
+  } else {
+    rows = conn.Exec(
+        "WITH q AS (SELECT plainto_tsquery('english', $1) AS q), "
+        "candidates AS (SELECT t.id, t.search_vector FROM transcriptions t, q WHERE t.search_vector @@ q.q "
+        "  ORDER BY t.created_at DESC LIMIT $3), "
+        "top AS (SELECT c.id, ts_rank(c.search_vector, q.q) AS score FROM candidates c, q "
+        "  ORDER BY score DESC LIMIT $2) "
+        "SELECT t.id, ts_headline('english', t.transcript_text, q.q, "
+        "'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, MaxFragments=1'), top.score, t.created_at "
+        "FROM top JOIN transcriptions t ON t.id = top.id, q ORDER BY top.score DESC, t.created_at DESC",
+        PlainQuery(words), limit, kSearchAllCandidates);
   }
   if (!rows) return Unexpected(std::move(rows).error());
   std::vector<TranscriptHit> hits;

@@ -82,5 +82,14 @@ Status Fail(Connection& conn, std::string_view id, std::string_view error_messag
 Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view user_id, std::string_view query,
                                           int limit);
 
+// How many of the most recent matches SearchAll ranks.
+inline constexpr int kSearchAllCandidates = 4000;
+
+// Ranked full-text search over every user's transcripts (administration, shared corpora). It ranks
+// the kSearchAllCandidates most recent matches, not all of them: a word found in a large share of a
+// big corpus would otherwise be scored in every document that has it (31 ms at 1M rows); more
+// words narrow the matches and reach further back.
+Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view query, int limit);
+
 }  // namespace transcriptions
 }  // namespace chorus::store
