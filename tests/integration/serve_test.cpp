@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -50,14 +51,24 @@ TEST_P(ServeTest, ServesHealthReadinessAndMetrics) {
   auto ready_json = boost::json::parse(ready->body);
   EXPECT_EQ(ready_json.at("database").as_string(), store::DialectName(GetParam()));
 
+  // A request is counted once its response has been written, which may be just after the client
+  // read it: look again for a moment before calling a family missing.
+  const std::vector<std::string> families = {
+      "chorus_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1",
+      "chorus_http_request_duration_seconds_bucket{method=\"GET\",route=\"/readyz\"",
+      "chorus_http_in_flight_requests 1", "chorus_db_connections{pool=", "process_resident_memory_bytes"};
+  auto has_all = [&](const std::string& body) {
+    return std::all_of(families.begin(), families.end(), [&](const auto& f) { return body.find(f) != std::string::npos; });
+  };
   auto metrics = Fetch(server->port(), "GET", "/metrics");
+  for (int i = 0; i < 100 && metrics && !has_all(metrics->body); ++i) {
+    std::this_thread::sleep_for(20ms);
+    metrics = Fetch(server->port(), "GET", "/metrics");
+  }
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
   EXPECT_NE(metrics->Header("Content-Type").find("text/plain"), std::string::npos);
-  for (const char* family : {"chorus_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1",
-                             "chorus_http_request_duration_seconds_bucket{method=\"GET\",route=\"/readyz\"",
-                             "chorus_http_in_flight_requests 1", "chorus_db_connections{pool=",
-                             "process_resident_memory_bytes"}) {
+  for (const auto& family : families) {
     EXPECT_NE(metrics->body.find(family), std::string::npos) << family << "\n" << metrics->body;
   }
 }
