@@ -8,15 +8,14 @@
 #include <atomic>
 #include <thread>
 
-#include "auth/hmac.h"
 #include "base/strings.h"
 #include "base/time.h"
-#include "http/server.h"
 #include "jobs/webhooks.h"
 #include "store/transaction.h"
 #include "store/transcriptions.h"
 #include "store/webhooks.h"
 #include "tests/support/migrated_db.h"
+#include "tests/support/webhook_receiver.h"
 
 namespace chorus::jobs {
 namespace {
@@ -207,46 +206,8 @@ TEST_P(WorkerPoolTest, StoppingHandsBackJobsThatHaveNotStarted) {
   }
 }
 
-// A receiver that answers 500 to the first two deliveries and 200 afterwards.
-class WebhookReceiver {
- public:
-  WebhookReceiver() {
-    EXPECT_TRUE(router_.Add({http::Method::kPost, "/hook", http::Access::kPublic,
-                             [this](http::Request& r) -> Task<http::Response> {
-                               std::lock_guard lock(mu_);
-                               bodies_.push_back(r.body());
-                               signatures_.emplace_back(r.Header("Chorus-Signature"));
-                               co_return http::Response::Text(bodies_.size() <= 2 ? 500 : 200, "");
-                             },
-                             ""}));
-    metrics_ = std::make_unique<http::HttpMetrics>(router_);
-    dispatcher_ = std::make_unique<http::Dispatcher>(router_, *metrics_, http::DispatcherSettings{.access_log = false});
-    server_ = std::make_unique<http::Server>(http::ServerSettings{.port = 0, .handle_signals = false}, *dispatcher_);
-    EXPECT_TRUE(server_->Listen());
-    thread_ = std::thread([this] { server_->Run(); });
-  }
-  ~WebhookReceiver() {
-    server_->RequestShutdown();
-    thread_.join();
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook"; }
-  size_t count() {
-    std::lock_guard lock(mu_);
-    return bodies_.size();
-  }
-  std::mutex mu_;
-  std::vector<std::string> bodies_, signatures_;
-
- private:
-  http::Router router_;
-  std::unique_ptr<http::HttpMetrics> metrics_;
-  std::unique_ptr<http::Dispatcher> dispatcher_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-};
-
 TEST_P(WorkerPoolTest, WebhooksAreSignedRetriedAndRecorded) {
-  WebhookReceiver receiver;
+  testing::WebhookReceiver receiver(/*failures=*/2);
   testing::TempDir keys;
   auto box = auth::SecretBox::Open(keys.path(), "");
   auto guard = http::client::UrlGuard::Make({"127.0.0.1/32"});
@@ -258,17 +219,11 @@ TEST_P(WorkerPoolTest, WebhooksAreSignedRetriedAndRecorded) {
   StartPool();
   auto job = Enqueue({.kind = "test.echo", .user_id = user, .payload = "7", .callback_url = receiver.Url()});
   WaitFor(job.id, "completed");
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (receiver.count() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
-  ASSERT_EQ(receiver.count(), 3u) << "two failures, then the event gets through";
-
-  const std::string secret = *secrets.GetOrCreate(user);
-  std::lock_guard lock(receiver.mu_);
-  const std::string& body = receiver.bodies_.back();
-  const std::string& signature = receiver.signatures_.back();
-  const auto comma = signature.find(",v1=");
-  const std::string t = signature.substr(2, comma - 2);
-  EXPECT_EQ(signature.substr(comma + 4), HexEncode(auth::HmacSha256(secret, t + "." + body))) << "signature verifies";
+  ASSERT_TRUE(receiver.WaitFor(3, 15s)) << "two failures, then the event gets through";
+  const auto received = receiver.Received();
+  ASSERT_EQ(received.size(), 3u);
+  const std::string& body = received.back().body;
+  EXPECT_TRUE(testing::SignatureVerifies(*secrets.GetOrCreate(user), received.back().signature, body));
   auto event = boost::json::parse(body);
   EXPECT_EQ(event.at("type").as_string(), "job.completed");
   EXPECT_EQ(event.at("data").at("id").as_string(), job.id);

@@ -5,70 +5,20 @@
 #include <boost/json.hpp>
 
 #include <csignal>
-#include <mutex>
 #include <thread>
 
-#include "auth/hmac.h"
 #include "auth/secret_box.h"
-#include "http/dispatcher.h"
-#include "http/server.h"
 #include "jobs/webhooks.h"
 #include "store/jobs.h"
 #include "store/users.h"
 #include "tests/support/process.h"
 #include "tests/support/test_db.h"
+#include "tests/support/webhook_receiver.h"
 
 namespace chorus {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The fake webhook receiver: records what it gets, answers 204.
-class Receiver {
- public:
-  Receiver() {
-    EXPECT_TRUE(router_.Add({http::Method::kPost, "/hook", http::Access::kPublic,
-                             [this](http::Request& r) -> Task<http::Response> {
-                               std::lock_guard lock(mu_);
-                               body_ = r.body();
-                               signature_ = r.Header("Chorus-Signature");
-                               ++count_;
-                               co_return http::Response::Text(204, "");
-                             },
-                             ""}));
-    metrics_ = std::make_unique<http::HttpMetrics>(router_);
-    dispatcher_ = std::make_unique<http::Dispatcher>(router_, *metrics_, http::DispatcherSettings{.access_log = false});
-    server_ = std::make_unique<http::Server>(http::ServerSettings{.port = 0, .handle_signals = false}, *dispatcher_);
-    EXPECT_TRUE(server_->Listen());
-    thread_ = std::thread([this] { server_->Run(); });
-  }
-  ~Receiver() {
-    server_->RequestShutdown();
-    thread_.join();
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook"; }
-  bool WaitForOne(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      {
-        std::lock_guard lock(mu_);
-        if (count_ > 0) return true;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-  std::mutex mu_;
-  std::string body_, signature_;
-  int count_ = 0;
-
- private:
-  http::Router router_;
-  std::unique_ptr<http::HttpMetrics> metrics_;
-  std::unique_ptr<http::Dispatcher> dispatcher_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-};
 
 class WorkerTest : public ::testing::TestWithParam<store::Dialect> {};
 
@@ -80,7 +30,7 @@ TEST_P(WorkerTest, DeliversASignedWebhookAndStopsOnSigterm) {
       testing::RunCommand({CHORUS_BINARY, "migrate", "--database", test->url(), "--data-dir", data.string()});
   ASSERT_EQ(migrated, 0) << migrate_log;
 
-  Receiver receiver;
+  testing::WebhookReceiver receiver(/*failures=*/0, /*status=*/204);
   std::string job_id, user_id;
   {
     auto c = test->db().Acquire(store::Access::kWrite);
@@ -102,7 +52,7 @@ TEST_P(WorkerTest, DeliversASignedWebhookAndStopsOnSigterm) {
       {CHORUS_BINARY, "worker", "--database", test->url(), "--data-dir", data.string()},
       {"CHORUS_OUTBOUND_ALLOW=127.0.0.1/32", "CHORUS_JOBS_POLL_INTERVAL=50ms"}, dir.path() / "worker.log");
   ASSERT_TRUE(worker->WaitForOutput("worker ready", 20s)) << worker->Output();
-  ASSERT_TRUE(receiver.WaitForOne(20s)) << worker->Output();
+  ASSERT_TRUE(receiver.WaitFor(1, 20s)) << worker->Output();
 
   // The signature verifies with the user's secret, which the worker sealed under the data dir's key.
   auto box = auth::SecretBox::Open(data, "");
@@ -110,14 +60,9 @@ TEST_P(WorkerTest, DeliversASignedWebhookAndStopsOnSigterm) {
   jobs::WebhookSecrets secrets(test->db(), *box);
   auto secret = secrets.GetOrCreate(user_id);
   ASSERT_TRUE(secret);
-  std::string body, signature;
-  {
-    std::lock_guard lock(receiver.mu_);
-    body = receiver.body_;
-    signature = receiver.signature_;
-  }
-  const std::string t = signature.substr(2, signature.find(',') - 2);
-  EXPECT_EQ(signature, auth::WebhookSignature(*secret, std::stoll(t), body));
+  const auto delivery = receiver.Received().front();
+  const std::string& body = delivery.body;
+  EXPECT_TRUE(testing::SignatureVerifies(*secret, delivery.signature, body));
   const auto event = boost::json::parse(body).as_object();
   EXPECT_EQ(event.at("type").as_string(), "job.completed");
   EXPECT_EQ(event.at("data").at("id").as_string(), job_id);
