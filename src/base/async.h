@@ -10,7 +10,9 @@
 // braced initializer (`{...}`, `T{...}`, `{.field = ...}`) or a lambda expression that captures by
 // value as an argument of a call in a co_await expression. GCC 12 destroys such temporaries
 // incorrectly (heap corruption). Name the object first, then pass it (or std::move it). Lambdas
-// capturing only by reference, function-call results and named objects are safe.
+// capturing only by reference, function-call results and named objects are safe. Nor put co_await in
+// the branches of a conditional operator (`c ? co_await a() : co_await b()`): GCC 12 destroys the
+// result twice. Use if/else.
 #pragma once
 
 #include <boost/asio/async_result.hpp>

@@ -1,0 +1,315 @@
+// Boost.Beast for the gateway's upstream calls; confined to this file like the server's.
+#include "http/client/upstream.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "base/strings.h"
+
+namespace chorus::http::client {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kPieceBytes = 16 * 1024;
+
+Error FromNet(const boost::system::error_code& ec, const char* what) {
+  if (ec == beast::error::timeout) return {ErrorCode::kDeadlineExceeded, fmt::format("{} timed out", what), {}};
+  static const auto& http_errors = bhttp::make_error_code(bhttp::error::bad_version).category();
+  if (ec.category() == http_errors || ec.category() == asio::error::get_ssl_category()) {
+    return {ErrorCode::kUpstream, fmt::format("{} failed: {}", what, ec.message()), {}};
+  }
+  return {ErrorCode::kUnavailable, fmt::format("{} failed: {}", what, ec.message()), {}};
+}
+
+// One keep-alive connection: plain TCP, or TLS over TCP.
+struct Connection {
+  std::string key;
+  std::unique_ptr<beast::tcp_stream> tcp;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *tcp; }
+
+  // True when the peer closed the connection (or sent something unasked) while it sat idle.
+  bool PeerClosed() {
+    char byte;
+    const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+};
+
+// Idle connections of one execution context. Only that context's thread touches it.
+class PoolService : public asio::execution_context::service {
+ public:
+  static inline asio::execution_context::id id;
+  explicit PoolService(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
+
+  std::unique_ptr<Connection> Take(const std::string& key, std::chrono::milliseconds keep) {
+    auto it = idle_.find(key);
+    if (it == idle_.end()) return nullptr;
+    auto& list = it->second;
+    const auto now = Clock::now();
+    while (!list.empty()) {
+      std::unique_ptr<Connection> conn = std::move(list.back());
+      list.pop_back();
+      if (now - conn->idle_since < keep && !conn->PeerClosed()) return conn;
+    }
+    return nullptr;
+  }
+
+  void Put(std::unique_ptr<Connection> conn, size_t max_per_host) {
+    auto& list = idle_[conn->key];
+    if (list.size() >= max_per_host) return;  // closes it
+    conn->idle_since = Clock::now();
+    list.push_back(std::move(conn));
+  }
+
+ private:
+  void shutdown() override { idle_.clear(); }
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+std::string PoolKey(const Endpoint& e) { return fmt::format("{}://{}@{}:{}", e.scheme, e.host, e.address, e.port); }
+
+}  // namespace
+
+Result<Endpoint> ParseBaseUrl(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return Unexpected(ErrorCode::kInvalidArgument, "base URL is not an absolute URL", "base_url");
+  Endpoint e;
+  e.scheme = parsed->scheme();
+  if (e.scheme != "http" && e.scheme != "https") {
+    return Unexpected(ErrorCode::kInvalidArgument, "base URL must be http or https", "base_url");
+  }
+  if (parsed->has_userinfo() || parsed->has_query() || parsed->has_fragment() || parsed->host().empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "base URL must have a host and no credentials, query or fragment",
+                      "base_url");
+  }
+  e.host = parsed->host_name().empty() ? std::string(parsed->host_address()) : std::string(parsed->host_name());
+  if (parsed->host_type() == boost::urls::host_type::ipv6) e.host = std::string(parsed->host_address());
+  e.port = parsed->has_port() ? parsed->port_number() : (e.scheme == "https" ? 443 : 80);
+  e.path_prefix = std::string(parsed->encoded_path());
+  while (!e.path_prefix.empty() && e.path_prefix.back() == '/') e.path_prefix.pop_back();
+  return e;
+}
+
+struct UpstreamResponse::Impl {
+  std::unique_ptr<Connection> conn;
+  bhttp::response_parser<bhttp::buffer_body> parser;
+  UpstreamTimeouts timeouts;
+  size_t max_idle_per_host = 0;
+  PoolService* pool = nullptr;
+  bool failed = false;
+  char piece[kPieceBytes];
+
+  template <typename Stream>
+  Task<boost::system::error_code> ReadSome(Stream& stream) {
+    auto [ec, n] = co_await bhttp::async_read_some(stream, conn->buffer, parser, kNoThrow);
+    co_return ec;
+  }
+};
+
+UpstreamResponse::UpstreamResponse(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+UpstreamResponse::~UpstreamResponse() {
+  if (!impl_ || !impl_->conn) return;
+  if (!impl_->failed && impl_->parser.is_done() && impl_->parser.keep_alive()) {
+    impl_->pool->Put(std::move(impl_->conn), impl_->max_idle_per_host);
+  }
+  // Otherwise the connection closes here: an abandoned stream cancels the upstream request.
+}
+
+int UpstreamResponse::status() const { return static_cast<int>(impl_->parser.get().result_int()); }
+
+std::string_view UpstreamResponse::Header(std::string_view name) const {
+  const auto& fields = impl_->parser.get();
+  auto it = fields.find(beast::string_view(name.data(), name.size()));
+  if (it == fields.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+Task<Result<std::string_view>> UpstreamResponse::Read() {
+  Impl& s = *impl_;
+  if (s.failed) co_return Unexpected(ErrorCode::kUnavailable, "the upstream response already failed");
+  while (!s.parser.is_done()) {
+    auto& body = s.parser.get().body();
+    body.data = s.piece;
+    body.size = sizeof(s.piece);
+    s.conn->lowest().expires_after(s.timeouts.idle);
+    boost::system::error_code ec;  // (GCC 12: no co_await inside ?:, see base/async.h)
+    if (s.conn->tls) {
+      ec = co_await s.ReadSome(*s.conn->tls);
+    } else {
+      ec = co_await s.ReadSome(*s.conn->tcp);
+    }
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      s.failed = true;
+      co_return Unexpected(FromNet(ec, "reading the upstream response"));
+    }
+    const size_t got = sizeof(s.piece) - s.parser.get().body().size;
+    if (got > 0) co_return std::string_view(s.piece, got);
+  }
+  co_return std::string_view();
+}
+
+Task<Result<std::string>> UpstreamResponse::ReadAll(size_t limit) {
+  std::string all;
+  for (;;) {
+    auto piece = co_await Read();
+    if (!piece) co_return Unexpected(std::move(piece).error());
+    if (piece->empty()) co_return all;
+    if (all.size() + piece->size() > limit) {
+      impl_->failed = true;
+      co_return Unexpected(ErrorCode::kUpstream, fmt::format("the upstream response is larger than {} bytes", limit));
+    }
+    all.append(*piece);
+  }
+}
+
+// The TLS context is made on the first https request (see Client::Impl for why).
+struct UpstreamClient::Impl {
+  UpstreamClientSettings settings;
+  std::once_flag once;
+  std::unique_ptr<ssl::context> tls;
+
+  ssl::context& Tls() {
+    std::call_once(once, [this] {
+      tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+      tls->set_default_verify_paths();
+      tls->set_verify_mode(ssl::verify_peer);
+    });
+    return *tls;
+  }
+
+  Task<Result<std::unique_ptr<Connection>>> Connect(const Endpoint& e, const UpstreamTimeouts& t);
+  template <typename Stream>
+  Task<Status> Exchange(Stream& stream, Connection& conn, bhttp::request<bhttp::string_body>& req,
+                        UpstreamResponse::Impl& response, const UpstreamTimeouts& t);
+};
+
+Task<Result<std::unique_ptr<Connection>>> UpstreamClient::Impl::Connect(const Endpoint& e, const UpstreamTimeouts& t) {
+  auto executor = co_await asio::this_coro::executor;
+  std::vector<tcp::endpoint> targets;
+  boost::system::error_code ec;
+  if (!e.address.empty()) {
+    const auto address = asio::ip::make_address(e.address, ec);
+    if (ec) co_return Unexpected(ErrorCode::kInternal, "the checked address does not parse");
+    targets.emplace_back(address, e.port);
+  } else {
+    tcp::resolver resolver(executor);
+    const std::string port = std::to_string(e.port);
+    auto [rec, results] = co_await resolver.async_resolve(e.host, port, kNoThrow);
+    if (rec) co_return Unexpected(ErrorCode::kUnavailable, fmt::format("cannot resolve {}: {}", e.host, rec.message()));
+    for (const auto& r : results) targets.push_back(r.endpoint());
+  }
+  auto conn = std::make_unique<Connection>();
+  conn->key = PoolKey(e);
+  auto tcp_stream = std::make_unique<beast::tcp_stream>(executor);
+  tcp_stream->expires_after(t.connect);
+  auto [cec, connected] = co_await tcp_stream->async_connect(targets, kNoThrow);
+  if (cec) co_return Unexpected(FromNet(cec, fmt::format("connecting to {}:{}", e.host, e.port).c_str()));
+  tcp_stream->socket().set_option(tcp::no_delay(true), ec);
+  if (e.scheme != "https") {
+    conn->tcp = std::move(tcp_stream);
+    co_return conn;
+  }
+  conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*tcp_stream), Tls());
+  // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+  if (!SSL_ctrl(conn->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                const_cast<char*>(e.host.c_str()))) {
+    co_return Unexpected(ErrorCode::kInternal, "cannot set the TLS server name");
+  }
+  conn->tls->set_verify_callback(ssl::host_name_verification(e.host));
+  auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kNoThrow);
+  if (hec) co_return Unexpected(FromNet(hec, "the TLS handshake"));
+  co_return conn;
+}
+
+template <typename Stream>
+Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn, bhttp::request<bhttp::string_body>& req,
+                                            UpstreamResponse::Impl& response, const UpstreamTimeouts& t) {
+  conn.lowest().expires_after(t.first_byte);
+  auto [wec, written] = co_await bhttp::async_write(stream, req, kNoThrow);
+  if (wec) co_return Unexpected(FromNet(wec, "sending the upstream request"));
+  auto [rec, read] = co_await bhttp::async_read_header(stream, conn.buffer, response.parser, kNoThrow);
+  if (rec) co_return Unexpected(FromNet(rec, "waiting for the upstream response"));
+  co_return Ok();
+}
+
+UpstreamClient::UpstreamClient(UpstreamClientSettings settings) : impl_(std::make_unique<Impl>()) {
+  impl_->settings = settings;
+}
+
+UpstreamClient::~UpstreamClient() = default;
+
+Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpoint& endpoint,
+                                                                    const UpstreamRequest& request,
+                                                                    const UpstreamTimeouts& timeouts) const {
+  auto executor = co_await asio::this_coro::executor;
+  auto& pool = asio::use_service<PoolService>(asio::query(executor, asio::execution::context));
+
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), endpoint.path_prefix + request.path,
+                                         11};
+  const bool default_port = (endpoint.scheme == "https" && endpoint.port == 443) ||
+                            (endpoint.scheme == "http" && endpoint.port == 80);
+  req.set(bhttp::field::host, default_port ? endpoint.host : fmt::format("{}:{}", endpoint.host, endpoint.port));
+  req.set(bhttp::field::user_agent, "Chorus");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.body() = request.body;
+  req.prepare_payload();
+  req.keep_alive(true);
+
+  const std::string key = PoolKey(endpoint);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<Connection> conn = attempt == 0 ? pool.Take(key, impl_->settings.idle_keep) : nullptr;
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      auto made = co_await impl_->Connect(endpoint, timeouts);
+      if (!made) co_return Unexpected(std::move(made).error());
+      conn = std::move(*made);
+    }
+    auto response = std::make_unique<UpstreamResponse::Impl>();
+    response->parser.body_limit(boost::none);
+    response->parser.header_limit(64 * 1024);
+    response->timeouts = timeouts;
+    response->max_idle_per_host = impl_->settings.max_idle_per_host;
+    response->pool = &pool;
+    Status sent = Ok();
+    if (conn->tls) {
+      sent = co_await impl_->Exchange(*conn->tls, *conn, req, *response, timeouts);
+    } else {
+      sent = co_await impl_->Exchange(*conn->tcp, *conn, req, *response, timeouts);
+    }
+    if (!sent) {
+      // A pooled connection the server closed meanwhile: try once more on a new one.
+      if (reused && sent.error().code == ErrorCode::kUnavailable) continue;
+      co_return Unexpected(std::move(sent).error());
+    }
+    response->conn = std::move(conn);
+    co_return std::make_unique<UpstreamResponse>(std::move(response));
+  }
+  co_return Unexpected(ErrorCode::kUnavailable, "the upstream closed the connection");
+}
+
+}  // namespace chorus::http::client

@@ -1,0 +1,188 @@
+// The upstream client against a real server on loopback: pooled keep-alive connections, bodies
+// handed over as they arrive, timeouts, refused connections and size limits.
+#include "http/client/upstream.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <thread>
+
+#include "http/server.h"
+#include "tests/support/run_task.h"
+
+namespace chorus::http::client {
+namespace {
+
+using namespace std::chrono_literals;
+using chorus::testing::RunTask;
+
+Task<void> Sleep(std::chrono::milliseconds d) {
+  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
+  co_await t.async_wait(boost::asio::use_awaitable);
+}
+
+class Upstream {
+ public:
+  Upstream() {
+    auto add = [this](Method m, const char* path, Handler h) {
+      EXPECT_TRUE(router_.Add(Route{m, path, Access::kPublic, std::move(h), ""}));
+    };
+    add(Method::kPost, "/v1/echo", [](Request& r) -> Task<Response> {
+      co_return Response::Text(200, std::string(r.Header("Authorization")) + "|" + r.body());
+    });
+    add(Method::kGet, "/v1/drip", [](Request&) -> Task<Response> {
+      Response r = Response::Text(200, "");
+      r.stream = [](BodyStream& out) -> Task<void> {
+        co_await out.Write("first");
+        co_await Sleep(400ms);
+        co_await out.Write("second");
+      };
+      co_return r;
+    });
+    add(Method::kGet, "/v1/big", [](Request&) -> Task<Response> { co_return Response::Text(200, std::string(50000, 'x')); });
+    add(Method::kGet, "/v1/redirect", [](Request&) -> Task<Response> {
+      Response r = Response::NoContent();
+      r.status = 307;
+      r.SetHeader("Location", "http://169.254.169.254/");
+      co_return r;
+    });
+    metrics_ = std::make_unique<HttpMetrics>(router_);
+    dispatcher_ = std::make_unique<Dispatcher>(router_, *metrics_, DispatcherSettings{.access_log = false});
+    server_ = std::make_unique<Server>(ServerSettings{.port = 0, .handle_signals = false}, *dispatcher_);
+    EXPECT_TRUE(server_->Listen());
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  ~Upstream() {
+    server_->RequestShutdown();
+    thread_.join();
+  }
+  Endpoint At() const {
+    auto e = ParseBaseUrl("http://127.0.0.1:" + std::to_string(server_->port()) + "/v1");
+    EXPECT_TRUE(e);
+    return *e;
+  }
+  int64_t open_connections() const { return metrics_->connections().Value(); }
+
+ private:
+  Router router_;
+  std::unique_ptr<HttpMetrics> metrics_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+TEST(ParseBaseUrlTest, SplitsTrustedBaseUrls) {
+  auto e = ParseBaseUrl("https://api.example.com/v1/");
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->scheme, "https");
+  EXPECT_EQ(e->host, "api.example.com");
+  EXPECT_EQ(e->port, 443);
+  EXPECT_EQ(e->path_prefix, "/v1");
+  EXPECT_EQ(ParseBaseUrl("http://127.0.0.1:18080")->port, 18080);
+  EXPECT_FALSE(ParseBaseUrl("ftp://example.com/"));
+  EXPECT_FALSE(ParseBaseUrl("http://user:pw@example.com/"));
+  EXPECT_FALSE(ParseBaseUrl("http://example.com/v1?x=1"));
+  EXPECT_FALSE(ParseBaseUrl("example.com"));
+}
+
+TEST(UpstreamClientTest, SendsOnOnePooledConnection) {
+  Upstream upstream;
+  UpstreamClient client;
+  const Endpoint at = upstream.At();
+  auto bodies = RunTask([&]() -> Task<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (int i = 0; i < 5; ++i) {
+      UpstreamRequest request{.path = "/echo", .headers = {{"Authorization", "Bearer k"}}, .body = std::to_string(i)};
+      UpstreamTimeouts timeouts;
+      auto response = co_await client.Send(at, request, timeouts);
+      EXPECT_TRUE(response) << response.error().message;
+      if (!response) co_return out;
+      EXPECT_EQ((*response)->status(), 200);
+      auto body = co_await (*response)->ReadAll(1000);
+      out.push_back(body ? *body : body.error().message);
+    }
+    // Checked while the pooled connection is still open (the pool closes it with the io_context).
+    EXPECT_EQ(upstream.open_connections(), 1) << "five requests, one keep-alive connection";
+    co_return out;
+  }());
+  ASSERT_EQ(bodies.size(), 5u);
+  EXPECT_EQ(bodies[0], "Bearer k|0");
+  EXPECT_EQ(bodies[4], "Bearer k|4");
+}
+
+TEST(UpstreamClientTest, HandsOverTheBodyAsItArrives) {
+  Upstream upstream;
+  UpstreamClient client;
+  const Endpoint at = upstream.At();
+  RunTask([&]() -> Task<bool> {
+    UpstreamRequest request{.method = "GET", .path = "/drip"};
+    UpstreamTimeouts timeouts;
+    const auto start = std::chrono::steady_clock::now();
+    auto response = co_await client.Send(at, request, timeouts);
+    EXPECT_TRUE(response);
+    if (!response) co_return false;
+    auto first = co_await (*response)->Read();
+    EXPECT_TRUE(first);
+    EXPECT_EQ(first ? std::string(*first) : "", "first");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms) << "the first piece did not wait for the second";
+    std::string rest;
+    for (;;) {
+      auto piece = co_await (*response)->Read();
+      EXPECT_TRUE(piece);
+      if (!piece || piece->empty()) break;
+      rest += *piece;
+    }
+    EXPECT_EQ(rest, "second");
+    co_return true;
+  }());
+}
+
+TEST(UpstreamClientTest, TimesOutBetweenPiecesAndLimitsWholeBodies) {
+  Upstream upstream;
+  UpstreamClient client;
+  const Endpoint at = upstream.At();
+  RunTask([&]() -> Task<bool> {
+    UpstreamRequest drip{.method = "GET", .path = "/drip"};
+    UpstreamTimeouts quick{.idle = 100ms};
+    auto response = co_await client.Send(at, drip, quick);
+    EXPECT_TRUE(response);
+    if (!response) co_return false;
+    EXPECT_TRUE(co_await (*response)->Read());
+    auto stalled = co_await (*response)->Read();
+    EXPECT_FALSE(stalled);
+    EXPECT_EQ(stalled ? ErrorCode::kInternal : stalled.error().code, ErrorCode::kDeadlineExceeded);
+
+    UpstreamRequest big{.method = "GET", .path = "/big"};
+    UpstreamTimeouts timeouts;
+    auto large = co_await client.Send(at, big, timeouts);
+    EXPECT_TRUE(large);
+    if (!large) co_return false;
+    auto all = co_await (*large)->ReadAll(1000);
+    EXPECT_FALSE(all);
+    EXPECT_EQ(all ? ErrorCode::kInternal : all.error().code, ErrorCode::kUpstream);
+
+    UpstreamRequest redirect{.method = "GET", .path = "/redirect"};
+    auto moved = co_await client.Send(at, redirect, timeouts);
+    EXPECT_TRUE(moved);
+    EXPECT_EQ(moved ? (*moved)->status() : 0, 307) << "redirects are returned, never followed";
+    co_return true;
+  }());
+}
+
+TEST(UpstreamClientTest, RefusedConnectionIsUnavailable) {
+  UpstreamClient client;
+  auto closed = ParseBaseUrl("http://127.0.0.1:1/v1");
+  ASSERT_TRUE(closed);
+  auto result = RunTask([&]() -> Task<Result<std::unique_ptr<UpstreamResponse>>> {
+    UpstreamRequest request{.path = "/x"};
+    UpstreamTimeouts timeouts;
+    co_return co_await client.Send(*closed, request, timeouts);
+  }());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace chorus::http::client
