@@ -82,6 +82,33 @@ struct OutboundConfig {
   uint64_t max_response_bytes = 1 << 20;
 };
 
+// The LLM gateway's timeouts and limits (providers are declared below, one table each).
+struct LlmConfig {
+  milliseconds connect_timeout{5000};
+  milliseconds first_byte_timeout{120000};  // request sent -> response headers
+  milliseconds idle_timeout{120000};        // between two pieces of a response
+  uint64_t max_response_bytes = 16 * 1024 * 1024;  // a whole (non-streamed) upstream response
+  int max_attempts = 3;                     // deployments tried for one request
+  milliseconds fallback_backoff{50};        // before the 2nd attempt; doubles after
+  milliseconds usage_flush_interval{250};   // usage rows are written in batches this often
+  milliseconds reload_interval{30000};      // re-read admin-managed providers from the database
+};
+
+// One upstream from a [providers.NAME] table:
+//   kind = "openai" | "anthropic"; base_url; api_key ("env:VAR" reads the environment);
+//   models = ["gpt-4o-mini", "fast=gpt-4o-mini"] (a name callers use, optionally = the upstream's);
+//   weight; input_price_per_million; output_price_per_million (USD per million tokens).
+struct ProviderConfig {
+  std::string name;
+  std::string kind = "openai";
+  std::string base_url;
+  std::string api_key;  // resolved: the plaintext key (never rendered)
+  std::vector<std::pair<std::string, std::string>> models;  // (name callers use, upstream model)
+  int weight = 1;
+  double input_price_per_million = 0;
+  double output_price_per_million = 0;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string database = "sqlite:./data/chorus.db";
@@ -93,6 +120,8 @@ struct Config {
   BootstrapConfig bootstrap;
   JobsConfig jobs;
   OutboundConfig outbound;
+  LlmConfig llm;
+  std::vector<ProviderConfig> providers;
 };
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;

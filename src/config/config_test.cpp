@@ -136,6 +136,55 @@ TEST_F(ConfigTest, ListenAddressesParse) {
   EXPECT_FALSE(ParseEndpoint("::1:80"));
 }
 
+TEST_F(ConfigTest, ProvidersAreTablesWithKeysFromTheEnvironment) {
+  const std::string file = WriteToml(R"(
+[providers.local]
+kind = "openai"
+base_url = "http://127.0.0.1:18080/v1"
+api_key = "env:LOCAL_KEY"
+models = ["gpt-4o-mini", "fast = gpt-4o-mini-2024"]
+weight = 3
+input_price_per_million = 0.15
+output_price_per_million = 1
+
+[providers.claude]
+kind = "anthropic"
+base_url = "https://api.anthropic.com/v1"
+api_key = "sk-ant-literal"
+models = ["claude-haiku"]
+)");
+  auto config = Load({.file = file, .env = {{"LOCAL_KEY", "sk-local-123"}}});
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->providers.size(), 2u);
+  auto named = [&](std::string_view name) -> const ProviderConfig& {
+    for (const auto& p : config->providers) {
+      if (p.name == name) return p;
+    }
+    return config->providers.front();
+  };
+  const auto& local = named("local");
+  EXPECT_EQ(local.name, "local");
+  EXPECT_EQ(local.api_key, "sk-local-123");
+  ASSERT_EQ(local.models.size(), 2u);
+  EXPECT_EQ(local.models[1], std::make_pair(std::string("fast"), std::string("gpt-4o-mini-2024")));
+  EXPECT_EQ(local.weight, 3);
+  EXPECT_DOUBLE_EQ(local.input_price_per_million, 0.15);
+  EXPECT_EQ(named("claude").kind, "anthropic");
+  const std::string rendered = Render(*config);
+  EXPECT_EQ(rendered.find("sk-local"), std::string::npos) << rendered;
+  EXPECT_EQ(rendered.find("sk-ant"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("[providers.claude]"), std::string::npos) << rendered;
+
+  auto missing = Load({.file = file});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("LOCAL_KEY is not set"), std::string::npos) << missing.error().message;
+  auto bad = Load({.file = WriteToml("[providers.x]\nkind = \"grpc\"\nbase_url = \"http://a/\"\nmodels = [\"m\"]\n")});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("providers.x.kind"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(Load({.file = WriteToml("[providers.x]\nbase_url = \"http://a/\"\n")})) << "models is required";
+  EXPECT_FALSE(Load({.file = WriteToml("[providers.x]\nbase_url = \"http://a/\"\nmodels = [\"m\"]\ncolour = 1\n")}));
+}
+
 TEST_F(ConfigTest, EveryKeyIsDocumented) {
   std::ifstream in(std::string(CHORUS_SOURCE_DIR) + "/docs/configuration.md");
   ASSERT_TRUE(in) << "docs/configuration.md is missing";

@@ -286,6 +286,27 @@ std::vector<KeyDef> BuildTable() {
                [](auto& c) -> auto& { return c.outbound.read_timeout; }, milliseconds(100), hours(1)),
       Size("outbound.max_response_bytes", "Largest response an outbound request accepts.",
            [](auto& c) -> auto& { return c.outbound.max_response_bytes; }, 1024, 1ULL << 30),
+      Duration("llm.connect_timeout", "Connect timeout to a model provider.",
+               [](auto& c) -> auto& { return c.llm.connect_timeout; }, milliseconds(10), minutes(10)),
+      Duration("llm.first_byte_timeout",
+               "From sending a model request to its response headers; past it the next deployment is tried.",
+               [](auto& c) -> auto& { return c.llm.first_byte_timeout; }, milliseconds(10), hours(1)),
+      Duration("llm.idle_timeout", "Longest silence between two pieces of a provider's response.",
+               [](auto& c) -> auto& { return c.llm.idle_timeout; }, milliseconds(10), hours(1)),
+      Size("llm.max_response_bytes", "Largest whole (non-streamed) response accepted from a provider.",
+           [](auto& c) -> auto& { return c.llm.max_response_bytes; }, 1024, 1ULL << 30),
+      Int("llm.max_attempts",
+          "Deployments tried for one request when a connection fails, times out, or answers 429/5xx "
+          "before anything reached the client.",
+          [](auto& c) -> auto& { return c.llm.max_attempts; }, 1, 10),
+      Duration("llm.fallback_backoff", "Pause before the second attempt; it doubles for each further one.",
+               [](auto& c) -> auto& { return c.llm.fallback_backoff; }, milliseconds(0), seconds(60)),
+      Duration("llm.usage_flush_interval",
+               "Usage rows of model calls are written in one batch this often, off the request path.",
+               [](auto& c) -> auto& { return c.llm.usage_flush_interval; }, milliseconds(10), seconds(60)),
+      Duration("llm.reload_interval",
+               "How often providers managed through the admin API are re-read (other nodes' changes).",
+               [](auto& c) -> auto& { return c.llm.reload_interval; }, seconds(1), hours(24)),
   };
 }
 

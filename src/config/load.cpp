@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "config/config.h"
 #include "config/keys.h"
+#include "config/providers.h"
 
 extern char** environ;
 
@@ -56,14 +57,19 @@ Result<RawValue> FromToml(const toml::node& node) {
   return Bad("unsupported value type");
 }
 
-Status ApplyTable(Config& config, const toml::table& table, const std::string& prefix, const std::string& file) {
+Status ApplyTable(Config& config, const toml::table& table, const std::string& prefix, const std::string& file,
+                  const KeyValues& env) {
   static const auto sections = SectionNames();
   for (const auto& [k, node] : table) {
     const std::string name = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     const std::string where = fmt::format("{}:{}", file, node.source().begin.line);
     if (const toml::table* sub = node.as_table()) {
+      if (prefix.empty() && name == "providers") {
+        CHORUS_TRY(detail::ApplyProviders(config, *sub, file, env));
+        continue;
+      }
       if (prefix.empty() && sections.contains(name)) {
-        CHORUS_TRY(ApplyTable(config, *sub, name, file));
+        CHORUS_TRY(ApplyTable(config, *sub, name, file, env));
         continue;
       }
     }
@@ -76,7 +82,7 @@ Status ApplyTable(Config& config, const toml::table& table, const std::string& p
   return Ok();
 }
 
-Status ApplyFile(Config& config, const std::string& file) {
+Status ApplyFile(Config& config, const std::string& file, const KeyValues& env) {
   // Debian's toml++ is built with exceptions: parse errors arrive as toml::parse_error and are
   // turned into an Error here, at the adapter's edge.
   toml::table table;
@@ -86,7 +92,7 @@ Status ApplyFile(Config& config, const std::string& file) {
     return Bad(fmt::format("{}:{}:{}: {}", file, err.source().begin.line, err.source().begin.column,
                            err.description()));
   }
-  return ApplyTable(config, table, "", file);
+  return ApplyTable(config, table, "", file, env);
 }
 
 Status ApplyEnvironment(Config& config, const KeyValues& env) {
@@ -137,7 +143,7 @@ Status Validate(const Config& config) {
 
 Result<Config> Load(const Sources& sources) {
   Config config;
-  if (!sources.file.empty()) CHORUS_TRY(ApplyFile(config, sources.file));
+  if (!sources.file.empty()) CHORUS_TRY(ApplyFile(config, sources.file, sources.env));
   CHORUS_TRY(ApplyEnvironment(config, sources.env));
   CHORUS_TRY(ApplyOverrides(config, sources.overrides));
   CHORUS_TRY(Validate(config));
@@ -182,7 +188,7 @@ std::string Render(const Config& config) {
     }
     sections += fmt::format("{} = {}\n", key.name.substr(dot + 1), value);
   }
-  return top + sections;
+  return top + sections + detail::RenderProviders(config);
 }
 
 Result<Endpoint> ParseEndpoint(std::string_view text) {
