@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "api/job_routes.h"
+#include "api/llm_routes.h"
+#include "api/openai_routes.h"
 #include "api/ops.h"
 #include "app/process_metrics.h"
 #include "app/version.h"
@@ -173,6 +175,14 @@ Status Runtime::BuildRoutes() {
                                               .providers = *providers_,
                                               .admin = *admin_}));
   CHORUS_TRY(api::AddJobRoutes(router_, *job_service_));
+  llm_ = LlmStack::Build(config_, *async_db_, *blocking_, *secret_box_, *url_guard_, *providers_);
+  conversations_ = std::make_unique<services::ConversationService>(*async_db_, *llm_->gateway);
+  usage_ = std::make_unique<services::UsageService>(*async_db_);
+  CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway));
+  CHORUS_TRY(api::AddConversationRoutes(router_, *conversations_));
+  CHORUS_TRY(api::AddUsageRoutes(router_, *usage_));
+  CHORUS_TRY(api::AddProviderAdminRoutes(router_, *llm_->catalog));
+  registry_.Add([usage = llm_->usage.get()](std::string& out) { usage->RenderMetrics(out); });
   CHORUS_TRY(router_.CheckDeclarations());
 
   authenticator_ = std::make_unique<api::BearerAuthenticator>(*auth_);
@@ -237,6 +247,10 @@ int Runtime::Serve() {
                           {"threads", settings.threads},
                           {"version", CHORUS_VERSION},
                           {"startup_us", static_cast<int64_t>(startup_us)}});
+  if (auto loaded = llm_->catalog->Reload(); !loaded) {
+    log::Warn("providers from the database not loaded", {{"error", loaded.error().message}});
+  }
+  llm_->catalog->StartReloading(config_.llm.reload_interval);
   Maintenance maintenance(*auth_);
   StartWorkers();
   server.Run();

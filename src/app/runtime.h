@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "api/identity_routes.h"
+#include "app/llm_stack.h"
 #include "auth/passwords.h"
 #include "auth/secret_box.h"
 #include "base/async.h"
@@ -25,12 +26,14 @@
 #include "jobs/webhooks.h"
 #include "jobs/worker_pool.h"
 #include "services/account_service.h"
+#include "services/conversation_service.h"
 #include "services/admin_service.h"
 #include "services/api_key_service.h"
 #include "services/auth_service.h"
 #include "services/health.h"
 #include "services/job_service.h"
 #include "services/provider_key_service.h"
+#include "services/usage_service.h"
 #include "store/async_db.h"
 #include "store/database.h"
 #include "store/migrate.h"
@@ -97,6 +100,9 @@ class Runtime {
   jobs::HandlerRegistry handlers_;
   std::unique_ptr<services::JobService> job_service_;
   std::unique_ptr<jobs::WorkerPool> worker_pool_;
+  std::unique_ptr<LlmStack> llm_;
+  std::unique_ptr<services::ConversationService> conversations_;
+  std::unique_ptr<services::UsageService> usage_;
   http::Router router_;
   std::unique_ptr<http::HttpMetrics> http_metrics_;
   std::unique_ptr<http::Dispatcher> dispatcher_;

@@ -12,7 +12,8 @@
 // incorrectly (heap corruption). Name the object first, then pass it (or std::move it). Lambdas
 // capturing only by reference, function-call results and named objects are safe. Nor put co_await in
 // the branches of a conditional operator (`c ? co_await a() : co_await b()`): GCC 12 destroys the
-// result twice. Use if/else.
+// result twice. Use if/else. And store an awaited result before testing it (`bool ok = co_await f();
+// if (!ok)`): `if (!co_await f())` crashed on first resume in a coroutine with no named local before it.
 #pragma once
 
 #include <boost/asio/async_result.hpp>

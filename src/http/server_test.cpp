@@ -36,7 +36,8 @@ class TestServer {
     Add(Method::kGet, "/events", [](Request&) -> Task<Response> {
       co_return SseResponse([](SseWriter& sse) -> Task<void> {
         for (int i = 0; i < 3; ++i) {
-          if (!co_await sse.Send("event " + std::to_string(i))) co_return;
+          const bool sent = co_await sse.Send("event " + std::to_string(i));
+          if (!sent) co_return;
           co_await Sleep(150ms);
         }
       });

@@ -48,13 +48,17 @@ Task<Result<store::ProviderConfig>> ProviderKeyService::Put(const Caller& caller
       !StartsWith(*w.base_url, "http://")) {
     co_return Unexpected(ErrorCode::kInvalidArgument, "base_url must be an http(s) URL.", "base_url");
   }
-  co_return co_await db_.Write(
+  auto stored = co_await db_.Write(
       [&](Connection& c) { return store::provider_configs::Upsert(c, caller.user_id, provider, write); });
+  if (stored && on_change_) on_change_(caller.user_id, provider);
+  co_return stored;
 }
 
 Task<Status> ProviderKeyService::Delete(const Caller& caller, std::string provider) {
-  co_return co_await db_.Write(
+  auto deleted = co_await db_.Write(
       [&](Connection& c) { return store::provider_configs::Delete(c, caller.user_id, provider); });
+  if (deleted && on_change_) on_change_(caller.user_id, provider);
+  co_return deleted;
 }
 
 Task<Result<std::string>> ProviderKeyService::Reveal(std::string user_id, std::string provider) {

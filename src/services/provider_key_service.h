@@ -3,6 +3,7 @@
 // ever shown by their last four characters. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,9 +40,15 @@ class ProviderKeyService {
 
   static std::string Context(std::string_view user_id, std::string_view provider);
 
+  // Called after a user's entry changed (caches of it can forget it). Set once, before serving.
+  void OnChange(std::function<void(const std::string& user_id, const std::string& provider)> fn) {
+    on_change_ = std::move(fn);
+  }
+
  private:
   store::AsyncDb& db_;
   const auth::SecretBox& box_;
+  std::function<void(const std::string&, const std::string&)> on_change_;
 };
 
 }  // namespace chorus::services

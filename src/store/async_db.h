@@ -24,6 +24,8 @@ class AsyncDb {
 
   Database& database() const { return db_; }
   Dialect dialect() const { return db_.dialect(); }
+  // The pool that runs the blocking work (for work that takes its own connections).
+  BlockingPool& pool() const { return pool_; }
 
   template <typename F>
   auto Read(F fn) -> Task<std::invoke_result_t<F&, Connection&>> {

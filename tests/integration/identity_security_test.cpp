@@ -77,6 +77,15 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
     auto r = api().Get("/api/v1/jobs/" + job_id, alice);
     return r.status == 200 && r.Str("status") == "pending" && !r.json.at("cancel_requested").as_bool();
   };
+  // A conversation of alice's with one message (made directly: no model provider is configured here).
+  const std::string conversation_id = NewUuidV7();
+  Sql("INSERT INTO conversations (id, user_id, model) VALUES ($1, $2, 'some-model')", {conversation_id, alice_id});
+  Sql("INSERT INTO messages (id, conversation_id, role, content) VALUES ($1, $2, 'user', 'hello')",
+      {NewUuidV7(), conversation_id});
+  auto conversation_untouched = [&] {
+    auto r = api().Get("/api/v1/conversations/" + conversation_id + "/messages", alice);
+    return r.status == 200 && r.json.at("data").as_array().size() == 1;
+  };
   // pattern -> (alice's value for the parameter, a probe that alice's resource still exists)
   struct Case {
     std::string value;
@@ -90,6 +99,10 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
        {"openai", [&] { return api().Get("/api/v1/me/providers", alice).json.at("data").as_array().size() == 1; }}},
       {"/api/v1/jobs/{id}", {job_id, job_untouched}},
       {"/api/v1/jobs/{id}/cancel", {job_id, job_untouched}},
+      {"/api/v1/conversations/{id}", {conversation_id, conversation_untouched}},
+      {"/api/v1/conversations/{id}/messages", {conversation_id, conversation_untouched}},
+      // Not a per-user resource, but a name that is not served answers 404 all the same.
+      {"/v1/models/{model}", {"some-model", [] { return true; }}},
   };
   int walked = 0;
   auto routes = RouteTable(dir_);
@@ -99,7 +112,10 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
     if (route.path.find('{') == std::string::npos || route.access != "user") continue;
     auto c = kCases.find(route.path);
     ASSERT_NE(c, kCases.end()) << route.method << " " << route.path << " has no case in this test";
-    const std::string body = route.method == "PUT" || route.method == "PATCH" ? "{}" : "";
+    // A well-formed body, so that only the id can be what is refused.
+    const std::string body = route.method == "PUT" || route.method == "PATCH" ? "{}"
+                             : route.method == "POST"                          ? R"({"content":"probe"})"
+                                                                               : "";
     auto r = api().Call(route.method, Fill(route.path, c->second.value), body, bob);
     if (route.method == "PUT") {
       // PUT creates bob's own entry under that name: never alice's.

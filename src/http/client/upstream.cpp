@@ -148,6 +148,10 @@ std::string_view UpstreamResponse::Header(std::string_view name) const {
   return {it->value().data(), it->value().size()};
 }
 
+void UpstreamResponse::set_idle_timeout(std::chrono::milliseconds timeout) { impl_->timeouts.idle = timeout; }
+
+bool UpstreamResponse::done() const { return impl_->parser.is_done(); }
+
 Task<Result<std::string_view>> UpstreamResponse::Read() {
   Impl& s = *impl_;
   if (s.failed) co_return Unexpected(ErrorCode::kUnavailable, "the upstream response already failed");

@@ -68,6 +68,10 @@ class UpstreamResponse {
   // complete. The view is valid until the next call. Errors: kDeadlineExceeded (idle timeout),
   // kUnavailable (connection lost), kUpstream (malformed HTTP).
   Task<Result<std::string_view>> Read();
+  // Changes the idle timeout of the next reads (e.g. a short one to drain the end of a stream).
+  void set_idle_timeout(std::chrono::milliseconds timeout);
+  // True once the whole body has been read (the connection can go back to the pool).
+  bool done() const;
   // The rest of the body; kUpstream when it exceeds `limit` bytes.
   Task<Result<std::string>> ReadAll(size_t limit);
 

@@ -149,7 +149,8 @@ TEST(UpstreamClientTest, TimesOutBetweenPiecesAndLimitsWholeBodies) {
     auto response = co_await client.Send(at, drip, quick);
     EXPECT_TRUE(response);
     if (!response) co_return false;
-    EXPECT_TRUE(co_await (*response)->Read());
+    auto first = co_await (*response)->Read();
+    EXPECT_TRUE(first);
     auto stalled = co_await (*response)->Read();
     EXPECT_FALSE(stalled);
     EXPECT_EQ(stalled ? ErrorCode::kInternal : stalled.error().code, ErrorCode::kDeadlineExceeded);

@@ -1,0 +1,87 @@
+#include "api/openai_routes.h"
+
+#include <boost/json.hpp>
+
+#include <memory>
+
+#include "api/json.h"
+
+namespace chorus::api {
+namespace {
+
+namespace json = boost::json;
+using http::Access;
+using http::Method;
+using http::Request;
+using http::Response;
+
+bool WantsStream(const json::object& body) {
+  const json::value* stream = body.if_contains("stream");
+  return stream && stream->is_bool() && stream->get_bool();
+}
+
+Task<Response> ChatCompletions(llm::Gateway& gateway, Request& req) {
+  auto body = ParseObject(req);
+  if (!body) co_return http::ErrorResponse(body.error());
+  if (auto valid = llm::ValidateChatRequest(*body); !valid) co_return http::ErrorResponse(valid.error());
+  const services::Caller caller = CallerOf(req);
+  const bool stream = WantsStream(*body);
+  llm::ChatCall call;
+  call.user_id = caller.user_id;
+  call.trusted = caller.is_admin();
+  call.body = std::move(*body);
+  if (!stream) {
+    auto outcome = co_await gateway.Complete(std::move(call));
+    if (!outcome) co_return http::ErrorResponse(outcome.error());
+    co_return Response::Json(outcome->status, std::move(outcome->body));
+  }
+  auto opened = co_await gateway.Open(std::move(call));
+  if (!opened) co_return http::ErrorResponse(opened.error());
+  if ((*opened)->refused) co_return Response::Json((*opened)->refused->status, std::move((*opened)->refused->body));
+  std::shared_ptr<llm::ChatStream> relay = std::move((*opened)->stream);
+  auto produce = [relay](http::SseWriter& out) -> Task<void> {
+    SseEventSink sink(out);
+    co_await relay->Relay(sink);
+  };
+  co_return http::SseResponse(std::move(produce));
+}
+
+json::object ModelJson(const llm::ModelRoute& m) {
+  return json::object{{"id", m.name},
+                      {"object", "model"},
+                      {"created", 0},
+                      {"owned_by", m.deployments.empty() ? "chorus" : m.deployments.front().provider}};
+}
+
+Task<Response> ListModels(llm::Gateway& gateway, Request&) {
+  auto registry = gateway.registry();
+  json::array data;
+  for (const auto& m : registry->models()) data.push_back(ModelJson(m));
+  co_return Json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+Task<Response> GetModel(llm::Gateway& gateway, Request& req) {
+  auto registry = gateway.registry();
+  const llm::ModelRoute* m = registry->Find(req.PathParam("model"));
+  if (!m) {
+    co_return http::ErrorResponse(Error{ErrorCode::kNotFound,
+                                        "The model '" + std::string(req.PathParam("model")) + "' does not exist.", "model"});
+  }
+  co_return Json(200, ModelJson(*m));
+}
+
+}  // namespace
+
+Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway) {
+  CHORUS_TRY(router.Add({Method::kPost, "/v1/chat/completions", Access::kUser,
+                         [&gateway](Request& r) { return ChatCompletions(gateway, r); },
+                         "OpenAI-compatible chat completion, whole or streamed (SSE).", "inference"}));
+  CHORUS_TRY(router.Add({Method::kGet, "/v1/models", Access::kUser,
+                         [&gateway](Request& r) { return ListModels(gateway, r); }, "Models the caller may use.",
+                         "inference"}));
+  CHORUS_TRY(router.Add({Method::kGet, "/v1/models/{model}", Access::kUser,
+                         [&gateway](Request& r) { return GetModel(gateway, r); }, "One model.", "inference"}));
+  return Ok();
+}
+
+}  // namespace chorus::api

@@ -1,0 +1,24 @@
+// The OpenAI-compatible model surface: POST /v1/chat/completions (whole or streamed as SSE),
+// GET /v1/models and GET /v1/models/{model}. Bodies and errors follow OpenAI's shapes so that
+// existing SDKs work unmodified.
+#pragma once
+
+#include "http/router.h"
+#include "http/sse.h"
+#include "llm/gateway.h"
+
+namespace chorus::api {
+
+Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway);
+
+// Relays gateway events into an SSE response.
+class SseEventSink : public llm::EventSink {
+ public:
+  explicit SseEventSink(http::SseWriter& out) : out_(out) {}
+  Task<bool> Send(std::string_view data) override { return out_.Send(data); }
+
+ private:
+  http::SseWriter& out_;
+};
+
+}  // namespace chorus::api

@@ -1,0 +1,250 @@
+// Routing, fallback and whole completions. Streams are relayed in gateway_stream.cpp.
+#include "llm/gateway.h"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json.hpp>
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "base/random.h"
+#include "llm/anthropic.h"
+#include "llm/gateway_internal.h"
+
+namespace chorus::llm {
+namespace {
+
+namespace json = boost::json;
+constexpr size_t kRefusalBytes = 64 * 1024;
+constexpr std::string_view kAnthropicVersion = "2023-06-01";
+
+Task<void> Pause(std::chrono::milliseconds d) {
+  if (d.count() <= 0) co_return;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
+  co_await timer.async_wait(boost::asio::use_awaitable);
+}
+
+// The request as the deployment's provider takes it.
+Result<std::string> UpstreamBody(const Deployment& d, json::object& body, bool stream) {
+  if (d.kind == ProviderKind::kAnthropic) return anthropic::RequestFromOpenAi(body, d.upstream_model, stream);
+  body["model"] = d.upstream_model;
+  if (stream) {
+    // Usage comes in a last chunk only when asked for; Chorus always asks (and hides the chunk from
+    // clients that did not).
+    json::value& options = body["stream_options"];
+    if (!options.is_object()) options = json::object();
+    options.get_object()["include_usage"] = true;
+  }
+  return json::serialize(body);
+}
+
+http::client::UpstreamRequest RequestFor(const Deployment& d, const std::string& key, std::string body) {
+  http::client::UpstreamRequest request;
+  request.body = std::move(body);
+  request.headers.emplace_back("Content-Type", "application/json");
+  if (d.kind == ProviderKind::kAnthropic) {
+    request.path = "/messages";
+    request.headers.emplace_back("x-api-key", key);
+    request.headers.emplace_back("anthropic-version", kAnthropicVersion);
+  } else {
+    request.path = "/chat/completions";
+    if (!key.empty()) request.headers.emplace_back("Authorization", "Bearer " + key);
+  }
+  return request;
+}
+
+// OpenAI's error body for an upstream's refusal of a request.
+std::string RefusalBody(const Deployment& d, int status, std::string_view body) {
+  std::string message;
+  if (d.kind == ProviderKind::kOpenAi) {
+    boost::system::error_code ec;
+    json::value parsed = json::parse(body, ec);
+    if (!ec && parsed.is_object() && parsed.get_object().contains("error")) return std::string(body);
+    message = fmt::format("the provider answered {}", status);
+  } else {
+    message = anthropic::ErrorMessage(body);
+  }
+  return json::serialize(json::object{
+      {"error", json::object{{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr},
+                             {"code", nullptr}}}});
+}
+
+// Statuses a client should see for an upstream's refusal: its own mistakes pass through; the
+// provider refusing Chorus's credentials is a gateway failure, not the caller's.
+int RefusalStatus(int status) {
+  if (status == 401 || status == 403) return 502;
+  return status;
+}
+
+int StatusOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kRateLimited: return 429;
+    case ErrorCode::kDeadlineExceeded: return 504;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kInvalidArgument: return 400;
+    default: return 502;
+  }
+}
+
+}  // namespace
+
+Gateway::Gateway(const RegistryHolder& registry, const http::client::UpstreamClient& client, UserKeys* user_keys,
+                 UsageSink& usage, GatewaySettings settings)
+    : registry_(registry), client_(client), user_keys_(user_keys), usage_(usage), settings_(settings) {}
+
+Gateway::~Gateway() = default;
+
+void Gateway::Report(const ChatStream::State& s, int status, const Usage& usage) {
+  UsageRecord record;
+  record.user_id = s.call.user_id;
+  record.conversation_id = s.call.conversation_id;
+  record.provider = s.deployment ? s.deployment->provider : "none";
+  record.model = s.model;
+  record.input_tokens = usage.input_tokens;
+  record.output_tokens = usage.output_tokens;
+  record.cost = s.deployment ? s.deployment->Cost(usage.input_tokens, usage.output_tokens) : 0;
+  record.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s.start).count();
+  record.status = status;
+  usage_.Record(std::move(record));
+}
+
+Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall& call, bool stream) {
+  auto state = std::make_unique<ChatStream::State>();
+  state->start = Clock::now();
+  state->registry = registry_.Get();
+  state->model = std::string(call.body.at("model").get_string());
+  state->client_wants_usage = ClientWantsUsage(call.body);  // read before the body is changed for a provider
+  const ModelRoute* route = state->registry->Find(state->model);
+  if (!route) {
+    co_return Unexpected(ErrorCode::kNotFound,
+                         fmt::format("The model '{}' does not exist or you do not have access to it.", state->model),
+                         "model");
+  }
+  auto order = Registry::AttemptOrder(*route, settings_.random ? settings_.random() : FastRandom());
+  if (order.size() > static_cast<size_t>(settings_.max_attempts)) order.resize(static_cast<size_t>(settings_.max_attempts));
+  Error last{ErrorCode::kUpstream, "no deployment was tried", {}};
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Deployment& d = *order[i];
+    state->deployment = &d;
+    if (i > 0) co_await Pause(settings_.fallback_backoff * (1 << (i - 1)));
+    const http::client::Endpoint* endpoint = &d.endpoint;
+    std::string key = d.api_key;
+    std::optional<UserKey> own;
+    if (user_keys_) {
+      auto found = co_await user_keys_->Find(call.user_id, d.provider, call.trusted);
+      if (!found) co_return Unexpected(std::move(found).error());
+      own = std::move(*found);
+    }
+    if (own) {
+      key = own->api_key;
+      if (own->endpoint) endpoint = &*own->endpoint;
+    }
+    auto body = UpstreamBody(d, call.body, stream);
+    if (!body) co_return Unexpected(std::move(body).error());
+    auto request = RequestFor(d, key, std::move(*body));
+    auto sent = co_await client_.Send(*endpoint, request, settings_.timeouts);
+    if (!sent) {
+      last = std::move(sent).error();
+      continue;
+    }
+    const int status = (*sent)->status();
+    if (status >= 200 && status < 300) {
+      state->response = std::move(*sent);
+      state->call = std::move(call);
+      auto opened = std::make_unique<Opened>();
+      opened->stream = std::make_unique<ChatStream>(*this, std::move(state));
+      co_return opened;
+    }
+    if (status == 429 || status >= 500) {
+      last = Error{status == 429 ? ErrorCode::kRateLimited : ErrorCode::kUpstream,
+                   fmt::format("provider '{}' answered {}", d.provider, status), {}};
+      continue;
+    }
+    auto refusal = co_await (*sent)->ReadAll(kRefusalBytes);
+    auto opened = std::make_unique<Opened>();
+    opened->refused.emplace();
+    opened->refused->status = RefusalStatus(status);
+    opened->refused->body = RefusalBody(d, status, refusal ? std::string_view(*refusal) : std::string_view());
+    opened->refused->provider = d.provider;
+    state->call = std::move(call);
+    Report(*state, opened->refused->status, Usage{});
+    co_return opened;
+  }
+  state->call = std::move(call);
+  Report(*state, StatusOf(last.code), Usage{});
+  co_return Unexpected(last.code,
+                       fmt::format("every provider of model '{}' failed; the last: {}", state->model, last.message));
+}
+
+Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::Open(ChatCall call) { co_return co_await OpenAny(call, true); }
+
+Task<Result<ChatOutcome>> Gateway::Complete(ChatCall call) {
+  auto opened = co_await OpenAny(call, false);
+  if (!opened) co_return Unexpected(std::move(opened).error());
+  if ((*opened)->refused) co_return std::move(*(*opened)->refused);
+  ChatStream::State& s = *(*opened)->stream->state_;
+  ChatOutcome outcome;
+  outcome.provider = s.deployment->provider;
+  auto body = co_await s.response->ReadAll(settings_.max_response_bytes);
+  if (!body) {
+    Report(s, StatusOf(body.error().code), Usage{});
+    co_return Unexpected(std::move(body).error());
+  }
+  auto parsed = ParseCompletion(*s.deployment, s.model, std::move(*body), s.call.collect_text, outcome);
+  if (!parsed) {
+    Report(s, 502, Usage{});
+    co_return Unexpected(std::move(parsed).error());
+  }
+  Report(s, 200, outcome.usage);
+  co_return outcome;
+}
+
+Status ParseCompletion(const Deployment& d, std::string_view model, std::string body, bool collect_text,
+                       ChatOutcome& outcome) {
+  if (d.kind == ProviderKind::kAnthropic) {
+    auto translated = anthropic::ResponseToOpenAi(body, model, std::time(nullptr), &outcome.usage);
+    if (!translated) return Unexpected(std::move(translated).error());
+    body = std::move(*translated);
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
+  const json::object& o = parsed.get_object();
+  if (const json::value* usage = o.if_contains("usage"); usage && usage->is_object()) {
+    ReadOpenAiUsage(usage->get_object(), outcome.usage);
+  }
+  if (collect_text) outcome.text = MessageText(o);
+  outcome.body = std::move(body);
+  return Ok();
+}
+
+bool ClientWantsUsage(const json::object& body) {
+  const json::value* options = body.if_contains("stream_options");
+  if (!options || !options->is_object()) return false;
+  const json::value* include = options->get_object().if_contains("include_usage");
+  return include && include->is_bool() && include->get_bool();
+}
+
+void ReadOpenAiUsage(const json::object& usage, Usage& out) {
+  auto number = [&](std::string_view key) -> int64_t {
+    const json::value* v = usage.if_contains(key);
+    return v && (v->is_int64() || v->is_uint64()) ? v->to_number<int64_t>() : 0;
+  };
+  out.input_tokens = number("prompt_tokens");
+  out.output_tokens = number("completion_tokens");
+  out.reported = true;
+}
+
+std::string MessageText(const json::object& completion) {
+  const json::value* choices = completion.if_contains("choices");
+  if (!choices || !choices->is_array() || choices->get_array().empty()) return {};
+  const json::value& first = choices->get_array()[0];
+  const json::value* message = first.is_object() ? first.get_object().if_contains("message") : nullptr;
+  if (!message || !message->is_object()) return {};
+  const json::value* content = message->get_object().if_contains("content");
+  return content && content->is_string() ? std::string(content->get_string()) : std::string();
+}
+
+}  // namespace chorus::llm

@@ -1,0 +1,148 @@
+// Relaying a provider's stream to the caller, event by event, as OpenAI chunks.
+#include <boost/json.hpp>
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "llm/anthropic.h"
+#include "llm/gateway_internal.h"
+#include "llm/sse_parser.h"
+
+namespace chorus::llm {
+namespace {
+
+namespace json = boost::json;
+
+// What one provider stream has produced so far.
+struct Relayed {
+  std::vector<std::string> pending;  // payloads to send to the caller
+  Usage usage;
+  std::string text;
+  bool done = false;
+};
+
+// OpenAI-compatible providers: payloads pass through untouched, except the usage chunk Chorus
+// asked for on behalf of a client that did not.
+class OpenAiEvents {
+ public:
+  OpenAiEvents(bool client_wants_usage, bool collect_text)
+      : client_wants_usage_(client_wants_usage), collect_text_(collect_text) {}
+
+  Status OnEvent(std::string_view data, Relayed& out) {
+    if (data == "[DONE]") {
+      out.done = true;
+      return Ok();
+    }
+    const bool has_usage = data.find("\"usage\"") != std::string_view::npos;
+    if (!has_usage && !collect_text_) {
+      out.pending.emplace_back(data);
+      return Ok();
+    }
+    boost::system::error_code ec;
+    json::value chunk = json::parse(data, ec);
+    if (ec || !chunk.is_object()) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed chunk");
+    const json::object& o = chunk.get_object();
+    const json::value* usage = o.if_contains("usage");
+    const json::value* choices = o.if_contains("choices");
+    const bool no_choices = !choices || (choices->is_array() && choices->get_array().empty());
+    if (usage && usage->is_object()) ReadOpenAiUsage(usage->get_object(), out.usage);
+    if (collect_text_ && choices && choices->is_array() && !choices->get_array().empty()) {
+      const json::value& first = choices->get_array()[0];
+      const json::value* delta = first.is_object() ? first.get_object().if_contains("delta") : nullptr;
+      const json::value* content = delta && delta->is_object() ? delta->get_object().if_contains("content") : nullptr;
+      if (content && content->is_string()) out.text.append(content->get_string());
+    }
+    if (usage && usage->is_object() && no_choices && !client_wants_usage_) return Ok();
+    out.pending.emplace_back(data);
+    return Ok();
+  }
+
+ private:
+  const bool client_wants_usage_;
+  const bool collect_text_;
+};
+
+std::string ErrorEvent(std::string_view message) {
+  return json::serialize(json::object{
+      {"error", json::object{{"message", message}, {"type", "server_error"}, {"param", nullptr}, {"code", "upstream_error"}}}});
+}
+
+}  // namespace
+
+ChatStream::ChatStream(Gateway& gateway, std::unique_ptr<State> state) : gateway_(gateway), state_(std::move(state)) {}
+
+ChatStream::~ChatStream() = default;
+
+Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
+  State& s = *state_;
+  const Deployment& d = *s.deployment;
+  OpenAiEvents openai(s.client_wants_usage, s.call.collect_text);
+  std::optional<anthropic::StreamTranslator> anthropic;
+  if (d.kind == ProviderKind::kAnthropic) anthropic.emplace(s.model, std::time(nullptr), s.client_wants_usage);
+
+  Relayed relayed;
+  SseParser parser;
+  auto on_event = [&](std::string_view event, std::string_view data) -> Status {
+    if (!anthropic) return openai.OnEvent(data, relayed);
+    CHORUS_TRY(anthropic->OnEvent(event, data, relayed.pending));
+    relayed.done = anthropic->done();
+    return Ok();
+  };
+
+  std::optional<Error> failure;
+  bool client_gone = false;
+  while (!relayed.done && !failure && !client_gone) {
+    auto piece = co_await s.response->Read();
+    if (!piece) {
+      failure = std::move(piece).error();
+      break;
+    }
+    if (piece->empty()) {
+      failure = Error{ErrorCode::kUpstream, "the provider's stream ended early", {}};
+      break;
+    }
+    auto fed = parser.Feed(*piece, on_event);
+    for (const auto& payload : relayed.pending) {
+      const bool sent = co_await sink.Send(payload);  // (GCC 12: not inside the condition, see base/async.h)
+      if (!sent) {
+        client_gone = true;
+        break;
+      }
+    }
+    relayed.pending.clear();
+    if (!fed) failure = std::move(fed).error();
+  }
+
+  ChatOutcome outcome;
+  outcome.provider = d.provider;
+  if (anthropic) {
+    relayed.usage = anthropic->usage();
+    relayed.text = anthropic->text();
+  }
+  outcome.usage = relayed.usage;
+  outcome.text = std::move(relayed.text);
+  if (client_gone) {
+    s.response.reset();  // closes the upstream connection: the provider stops generating
+    outcome.status = 499;
+  } else if (failure) {
+    s.response.reset();
+    co_await sink.Send(ErrorEvent(failure->message));
+    outcome.status = 502;
+  } else {
+    co_await sink.Send("[DONE]");
+    // Let the connection go back to the pool when the end of the body is already on its way.
+    s.response->set_idle_timeout(std::chrono::milliseconds(2));
+    while (!s.response->done()) {
+      auto rest = co_await s.response->Read();
+      if (!rest || rest->empty()) break;
+    }
+    outcome.status = 200;
+  }
+  gateway_.Report(s, outcome.status, outcome.usage);
+  co_return outcome;
+}
+
+}  // namespace chorus::llm

@@ -1,0 +1,320 @@
+// The gateway against fake OpenAI-compatible and Anthropic upstreams on loopback: relaying,
+// timing, usage, fallback, refusals, misbehaving providers and disconnecting clients.
+#include "llm/gateway.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <mutex>
+
+#include "tests/support/fake_llm.h"
+#include "tests/support/run_task.h"
+
+namespace chorus::llm {
+namespace {
+
+using namespace std::chrono_literals;
+using chorus::testing::FakeLlm;
+using chorus::testing::RunTask;
+using Clock = std::chrono::steady_clock;
+namespace json = boost::json;
+
+class RecordingUsage : public UsageSink {
+ public:
+  void Record(UsageRecord record) override {
+    std::lock_guard lock(mu_);
+    records_.push_back(std::move(record));
+  }
+  std::vector<UsageRecord> records() {
+    std::lock_guard lock(mu_);
+    return records_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<UsageRecord> records_;
+};
+
+// Collects relayed events; goes away (returns false) after `hang_up_after` events when set.
+class CollectingSink : public EventSink {
+ public:
+  explicit CollectingSink(int hang_up_after = -1) : hang_up_after_(hang_up_after) {}
+  Task<bool> Send(std::string_view data) override {
+    if (hang_up_after_ >= 0 && static_cast<int>(events.size()) >= hang_up_after_) co_return false;
+    events.emplace_back(data);
+    times.push_back(Clock::now());
+    co_return true;
+  }
+  std::vector<std::string> events;
+  std::vector<Clock::time_point> times;
+
+ private:
+  const int hang_up_after_;
+};
+
+class OwnKeys : public UserKeys {
+ public:
+  Task<Result<std::optional<UserKey>>> Find(const std::string& user_id, const std::string& provider, bool) override {
+    if (user_id == "u-own" && provider == "primary") co_return std::optional<UserKey>(UserKey{.api_key = "sk-users-own"});
+    co_return std::optional<UserKey>();
+  }
+};
+
+ProviderSpec Provider(const std::string& name, const FakeLlm& fake, int weight = 1) {
+  return ProviderSpec{.name = name,
+                      .kind = fake.kind() == FakeLlm::Kind::kAnthropic ? ProviderKind::kAnthropic : ProviderKind::kOpenAi,
+                      .base_url = fake.BaseUrl(),
+                      .api_key = "sk-" + name,
+                      .models = {{.name = "m", .upstream_model = "up-" + name, .input_price_per_million = 2,
+                                  .output_price_per_million = 10, .weight = weight}}};
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  // Deployments are tried by descending weight (the weighted draw is fixed to its first ticket).
+  void Use(std::vector<ProviderSpec> providers, GatewaySettings settings = {}) {
+    settings.random = [] { return uint64_t{0}; };
+    auto registry = Registry::Build(providers);
+    ASSERT_TRUE(registry) << registry.error().message;
+    holder_ = std::make_unique<RegistryHolder>(*registry);
+    gateway_ = std::make_unique<Gateway>(*holder_, client_, &keys_, usage_, settings);
+  }
+
+  static ChatCall Call(bool stream = false, std::string user = "u1") {
+    ChatCall call;
+    call.user_id = std::move(user);
+    call.body = json::parse(R"({"model":"m","messages":[{"role":"user","content":"Hi"}]})").as_object();
+    if (stream) call.body["stream"] = true;
+    call.collect_text = true;
+    return call;
+  }
+
+  Result<ChatOutcome> Complete(ChatCall call) { return RunTask(gateway_->Complete(std::move(call))); }
+
+  // Opens and relays a stream; the outcome's status is 0 when the stream could not be opened.
+  ChatOutcome Stream(ChatCall call, CollectingSink& sink, Error* open_error = nullptr) {
+    return RunTask([&]() -> Task<ChatOutcome> {
+      auto opened = co_await gateway_->Open(std::move(call));
+      if (!opened) {
+        if (open_error) *open_error = opened.error();
+        co_return ChatOutcome{.status = 0};
+      }
+      if ((*opened)->refused) co_return std::move(*(*opened)->refused);
+      co_return co_await (*opened)->stream->Relay(sink);
+    }());
+  }
+
+  http::client::UpstreamClient client_;
+  OwnKeys keys_;
+  RecordingUsage usage_;
+  std::unique_ptr<RegistryHolder> holder_;
+  std::unique_ptr<Gateway> gateway_;
+};
+
+TEST_F(GatewayTest, CompletesAndMetersAWholeResponse) {
+  FakeLlm fake;
+  Use({Provider("primary", fake)});
+  auto outcome = Complete(Call());
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->status, 200);
+  EXPECT_EQ(outcome->text, "Hello from fake");
+  EXPECT_EQ(json::parse(outcome->body).at("object"), "chat.completion");
+  auto sent = fake.LastRequest();
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->authorization, "Bearer sk-primary");
+  EXPECT_EQ(json::parse(sent->body).at("model"), "up-primary") << "the upstream's model name goes upstream";
+  auto records = usage_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].provider, "primary");
+  EXPECT_EQ(records[0].model, "m");
+  EXPECT_EQ(records[0].input_tokens, 7);
+  EXPECT_EQ(records[0].output_tokens, 5);
+  EXPECT_DOUBLE_EQ(records[0].cost, (7 * 2 + 5 * 10) / 1e6);
+  EXPECT_EQ(records[0].status, 200);
+}
+
+TEST_F(GatewayTest, UsesTheCallersOwnKey) {
+  FakeLlm fake;
+  Use({Provider("primary", fake)});
+  ASSERT_TRUE(Complete(Call(false, "u-own")));
+  EXPECT_EQ(fake.LastRequest()->authorization, "Bearer sk-users-own");
+}
+
+TEST_F(GatewayTest, RelaysAStreamAsItArrives) {
+  FakeLlm fake;
+  fake.SetChunks(5);
+  fake.SetDelay(80ms);
+  Use({Provider("primary", fake)});
+  CollectingSink sink;
+  const auto start = Clock::now();
+  ChatOutcome outcome = Stream(Call(true), sink);
+  const auto end = Clock::now();
+  EXPECT_EQ(outcome.status, 200);
+  EXPECT_EQ(outcome.text, "Hello from fake");
+  ASSERT_GE(sink.events.size(), 3u);
+  EXPECT_EQ(sink.events.back(), "[DONE]");
+  EXPECT_LT(sink.times.front() - start, end - start - 200ms) << "the first chunk came long before the last";
+  for (const auto& e : sink.events) {
+    EXPECT_EQ(e.find("\"usage\":{"), std::string::npos) << "the client did not ask for usage: " << e;
+  }
+  EXPECT_TRUE(json::parse(fake.LastRequest()->body).at("stream_options").at("include_usage").as_bool())
+      << "Chorus always asks the provider for usage";
+  auto records = usage_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].output_tokens, 5);
+}
+
+TEST_F(GatewayTest, StreamsUsageToClientsThatAskForIt) {
+  FakeLlm fake;
+  Use({Provider("primary", fake)});
+  ChatCall call = Call(true);
+  call.body["stream_options"] = json::object{{"include_usage", true}};
+  CollectingSink sink;
+  EXPECT_EQ(Stream(std::move(call), sink).status, 200);
+  ASSERT_GE(sink.events.size(), 2u);
+  const json::value usage_chunk = json::parse(sink.events[sink.events.size() - 2]);
+  EXPECT_EQ(usage_chunk.at("usage").at("prompt_tokens"), 7);
+}
+
+TEST_F(GatewayTest, FallsBackOn500TimeoutAndRefusedConnection) {
+  FakeLlm failing, hanging, good;
+  failing.SetMode(FakeLlm::Mode::kFail500);
+  hanging.SetMode(FakeLlm::Mode::kHang);
+  ProviderSpec refused{.name = "refused", .base_url = "http://127.0.0.1:1/v1",
+                       .models = {{.name = "m", .upstream_model = "x", .weight = 100}}};
+  GatewaySettings settings{.timeouts = {.first_byte = 300ms}, .max_attempts = 4, .fallback_backoff = 1ms};
+  Use({refused, Provider("failing", failing, 50), Provider("hanging", hanging, 20), Provider("good", good, 1)}, settings);
+  auto outcome = Complete(Call());
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->provider, "good");
+  EXPECT_EQ(failing.Requests(), 1);
+  EXPECT_EQ(hanging.Requests(), 1);
+  EXPECT_EQ(good.Requests(), 1);
+  EXPECT_EQ(usage_.records().back().provider, "good");
+}
+
+TEST_F(GatewayTest, EveryDeploymentFailingIsAnError) {
+  FakeLlm limited;
+  limited.SetMode(FakeLlm::Mode::kFail429);
+  Use({Provider("limited", limited)});
+  auto outcome = Complete(Call());
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().code, ErrorCode::kRateLimited);
+  ASSERT_EQ(usage_.records().size(), 1u);
+  EXPECT_EQ(usage_.records()[0].status, 429);
+}
+
+TEST_F(GatewayTest, NeverRetriesOnceBytesWereSent) {
+  FakeLlm dropping, spare;
+  dropping.SetMode(FakeLlm::Mode::kCloseAfterHeaders);
+  Use({Provider("dropping", dropping, 100), Provider("spare", spare, 1)});
+  CollectingSink sink;
+  ChatOutcome outcome = Stream(Call(true), sink);
+  EXPECT_EQ(outcome.status, 502);
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_TRUE(json::parse(sink.events.back()).as_object().contains("error"));
+  EXPECT_EQ(spare.Requests(), 0) << "the request was not sent again";
+}
+
+TEST_F(GatewayTest, MalformedAndEndlessResponsesGiveCleanErrors) {
+  FakeLlm fake;
+  Use({Provider("primary", fake)}, GatewaySettings{.max_response_bytes = 1 << 20});
+  fake.SetMode(FakeLlm::Mode::kMalformedJson);
+  auto malformed = Complete(Call());
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().code, ErrorCode::kUpstream);
+  fake.SetMode(FakeLlm::Mode::kEndless);
+  auto endless = Complete(Call());
+  ASSERT_FALSE(endless);
+  EXPECT_EQ(endless.error().code, ErrorCode::kUpstream) << "cut off at max_response_bytes";
+}
+
+TEST_F(GatewayTest, AClientHangingUpCancelsTheUpstream) {
+  FakeLlm fake;
+  fake.SetMode(FakeLlm::Mode::kEndless);
+  Use({Provider("primary", fake)});
+  CollectingSink sink(/*hang_up_after=*/3);
+  ChatOutcome outcome = Stream(Call(true), sink);
+  EXPECT_EQ(outcome.status, 499);
+  EXPECT_TRUE(fake.WaitForClientGone(1, 3s)) << "the provider saw its stream cancelled";
+}
+
+TEST_F(GatewayTest, ARefusalPassesThroughWithoutFallback) {
+  FakeLlm fake, spare;
+  Use({Provider("primary", fake, 100), Provider("spare", spare, 1)});
+  ChatCall call = Call();
+  call.body["model"] = "unknown-model";
+  auto unknown = Complete(std::move(call));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().param, "model");
+  EXPECT_EQ(fake.Requests() + spare.Requests(), 0);
+}
+
+TEST_F(GatewayTest, TranslatesAnthropicBothWays) {
+  FakeLlm claude(FakeLlm::Kind::kAnthropic);
+  Use({Provider("claude", claude)});
+  auto whole = Complete(Call());
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(whole->text, "Hello from fake");
+  const json::value body = json::parse(whole->body);
+  EXPECT_EQ(body.at("usage").at("prompt_tokens"), 7);
+  EXPECT_EQ(claude.LastRequest()->x_api_key, "sk-claude");
+  EXPECT_TRUE(claude.LastRequest()->authorization.empty());
+
+  CollectingSink sink;
+  ChatOutcome streamed = Stream(Call(true), sink);
+  EXPECT_EQ(streamed.status, 200);
+  EXPECT_EQ(streamed.text, "Hello from fake");
+  ASSERT_GE(sink.events.size(), 3u);
+  EXPECT_EQ(json::parse(sink.events.front()).at("object"), "chat.completion.chunk");
+  EXPECT_EQ(sink.events.back(), "[DONE]");
+  EXPECT_EQ(usage_.records().back().output_tokens, 5);
+}
+
+TEST_F(GatewayTest, ToolCallsRoundTrip) {
+  for (auto kind : {FakeLlm::Kind::kOpenAi, FakeLlm::Kind::kAnthropic}) {
+    FakeLlm fake(kind);
+    Use({Provider("p", fake)});
+    ChatCall call = Call();
+    call.body["tools"] = json::parse(
+        R"([{"type":"function","function":{"name":"weather","description":"d","parameters":{"type":"object"}}}])");
+    auto first = Complete(std::move(call));
+    ASSERT_TRUE(first) << first.error().message;
+    const json::value reply = json::parse(first->body);
+    const auto& message = reply.at("choices").at(0).at("message");
+    ASSERT_TRUE(message.as_object().contains("tool_calls")) << first->body;
+    const auto& tool_call = message.at("tool_calls").at(0);
+    EXPECT_EQ(tool_call.at("function").at("name"), "weather");
+    EXPECT_EQ(json::parse(tool_call.at("function").at("arguments").as_string()).at("city"), "Paris");
+    EXPECT_EQ(reply.at("choices").at(0).at("finish_reason"), "tool_calls");
+
+    ChatCall answer = Call();
+    answer.body["tools"] = json::parse(
+        R"([{"type":"function","function":{"name":"weather","description":"d","parameters":{"type":"object"}}}])");
+    auto& messages = answer.body["messages"].as_array();
+    messages.push_back(message);
+    messages.push_back(json::object{{"role", "tool"}, {"tool_call_id", tool_call.at("id")}, {"content", "sunny"}});
+    auto second = Complete(std::move(answer));
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_EQ(second->text, "Hello from fake") << "the tool result went back and the model answered";
+  }
+}
+
+TEST(ValidateChatRequestTest, NamesTheBadField) {
+  auto check = [](const char* text) { return ValidateChatRequest(json::parse(text).as_object()); };
+  EXPECT_TRUE(check(R"({"model":"m","messages":[{"role":"user","content":"x"}]})"));
+  EXPECT_EQ(check(R"({"messages":[{"role":"user","content":"x"}]})").error().param, "model");
+  EXPECT_EQ(check(R"({"model":"m","messages":[]})").error().param, "messages");
+  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"wizard","content":"x"}]})").error().param, "messages[0].role");
+  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":3})").error().param,
+            "temperature");
+  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":0})").error().param, "n");
+  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":"yes"})").error().param, "stream");
+  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"tool","content":"x"}]})").error().param,
+            "messages[0].tool_call_id");
+}
+
+}  // namespace
+}  // namespace chorus::llm

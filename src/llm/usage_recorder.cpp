@@ -1,0 +1,131 @@
+#include "llm/usage_recorder.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <utility>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "store/transaction.h"
+#include "store/usage_logs.h"
+#include "store/usage_metrics.h"
+
+namespace chorus::llm {
+
+UsageRecorder::UsageRecorder(store::Database& db, std::chrono::milliseconds interval, size_t max_queued)
+    : db_(db), interval_(interval), max_queued_(max_queued), thread_([this] { Loop(); }) {}
+
+UsageRecorder::~UsageRecorder() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  if (auto flushed = Flush(); !flushed) {
+    log::Error("usage rows could not be written at shutdown", {{"error", flushed.error().message}});
+  }
+}
+
+void UsageRecorder::Record(UsageRecord record) {
+  std::lock_guard lock(mu_);
+  if (queue_.size() >= max_queued_) {
+    dropped_.Add();
+    return;
+  }
+  queue_.push_back(std::move(record));
+}
+
+void UsageRecorder::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    if (auto flushed = Flush(); !flushed) {
+      failed_flushes_.Add();
+      log::Warn("usage rows not written yet; retrying", {{"error", flushed.error().message}});
+    }
+    lock.lock();
+  }
+}
+
+Status UsageRecorder::Flush() {
+  std::lock_guard flushing(flush_mu_);
+  std::vector<UsageRecord> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(queue_);
+  }
+  if (batch.empty()) return Ok();
+  auto written = Write(batch);
+  const bool bad_rows = !written && (written.error().code == ErrorCode::kFailedPrecondition ||
+                                     written.error().code == ErrorCode::kInvalidArgument);
+  if (bad_rows) {
+    // A row the database refuses (its user was deleted meanwhile) must not hold back the others.
+    for (const auto& record : batch) {
+      std::vector<UsageRecord> one{record};
+      if (Write(one)) written_.Add();
+      else dropped_.Add();
+    }
+    return Ok();
+  }
+  if (!written) {
+    // Put the batch back in front of what arrived meanwhile, within the bound.
+    std::lock_guard lock(mu_);
+    const size_t room = max_queued_ > queue_.size() ? max_queued_ - queue_.size() : 0;
+    if (batch.size() > room) {
+      dropped_.Add(batch.size() - room);
+      batch.resize(room);
+    }
+    queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+    return written;
+  }
+  written_.Add(batch.size());
+  return Ok();
+}
+
+Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
+  const std::string now = NowTimestamp();
+  const std::string today = now.substr(0, 10);
+  std::vector<store::UsageLogRow> rows;
+  rows.reserve(batch.size());
+  // Daily counters per user: one upsert each, however many calls the batch holds.
+  std::map<std::string, store::UsageIncrement> daily;
+  for (const auto& r : batch) {
+    rows.push_back(store::UsageLogRow{.user_id = r.user_id,
+                                      .conversation_id = r.conversation_id,
+                                      .provider = r.provider,
+                                      .model = r.model,
+                                      .input_tokens = r.input_tokens,
+                                      .output_tokens = r.output_tokens,
+                                      .cost = r.cost,
+                                      .latency_ms = r.latency_ms,
+                                      .status = r.status});
+    auto& inc = daily.try_emplace(r.user_id, store::UsageIncrement{.requests = 0}).first->second;
+    inc.requests += 1;
+    inc.input_tokens += r.input_tokens;
+    inc.output_tokens += r.output_tokens;
+    inc.tokens += r.input_tokens + r.output_tokens;
+    inc.cost += r.cost;
+  }
+  return store::Transact(db_, store::Access::kWrite, [&](store::Connection& conn) -> Status {
+    CHORUS_TRY(store::usage_logs::InsertMany(conn, rows));
+    for (const auto& [user, inc] : daily) CHORUS_TRY(store::usage_metrics::Add(conn, user, "llm", today, inc));
+    return Ok();
+  });
+}
+
+void UsageRecorder::RenderMetrics(std::string& out) const {
+  auto it = std::back_inserter(out);
+  metrics::AppendHeader(out, "chorus_llm_usage_written_total", "counter", "Usage rows of model calls written.");
+  fmt::format_to(it, "chorus_llm_usage_written_total {}\n", written_.Value());
+  metrics::AppendHeader(out, "chorus_llm_usage_dropped_total", "counter",
+                        "Usage rows dropped because the queue was full (the database was unavailable for long).");
+  fmt::format_to(it, "chorus_llm_usage_dropped_total {}\n", dropped_.Value());
+  metrics::AppendHeader(out, "chorus_llm_usage_failed_flushes_total", "counter", "Batches that failed and were retried.");
+  fmt::format_to(it, "chorus_llm_usage_failed_flushes_total {}\n", failed_flushes_.Value());
+}
+
+}  // namespace chorus::llm

@@ -1,0 +1,158 @@
+#include "services/conversation_service.h"
+
+#include <boost/json.hpp>
+
+#include <fmt/format.h>
+
+#include "store/transaction.h"
+
+namespace chorus::services {
+namespace {
+
+namespace json = boost::json;
+using store::Connection;
+
+constexpr int kHistoryRows = 200;        // messages read to build the context
+constexpr size_t kMaxContentBytes = 256 * 1024;
+
+int64_t EstimateTokens(const std::string& text) { return static_cast<int64_t>(text.size() + 3) / 4 + 4; }
+
+int64_t TokensOf(const store::Message& m) { return m.token_count ? *m.token_count + 4 : EstimateTokens(m.content); }
+
+}  // namespace
+
+std::vector<store::Message> ConversationService::Trim(std::vector<store::Message> history, int64_t window,
+                                                      size_t system_bytes) {
+  // Room for the reply: a quarter of the window, at least 256 tokens.
+  int64_t budget = window - std::max<int64_t>(256, window / 4) - EstimateTokens(std::string(system_bytes, ' '));
+  size_t keep = 0;
+  for (size_t i = history.size(); i > 0; --i) {
+    const int64_t cost = TokensOf(history[i - 1]);
+    if (keep > 0 && cost > budget) break;  // the newest message always goes
+    budget -= cost;
+    ++keep;
+  }
+  history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
+  return history;
+}
+
+Task<Result<store::Conversation>> ConversationService::Create(const Caller& caller, ConversationInput input) {
+  if (!gateway_.registry()->Find(input.model)) {
+    co_return Unexpected(ErrorCode::kInvalidArgument, fmt::format("The model '{}' is not served here.", input.model),
+                         "model");
+  }
+  if (input.context_window_size && (*input.context_window_size < 512 || *input.context_window_size > 10'000'000)) {
+    co_return Unexpected(ErrorCode::kInvalidArgument, "context_window_size must be 512 to 10000000 tokens.",
+                         "context_window_size");
+  }
+  store::NewConversation c{.title = input.title, .model = input.model, .system_prompt = input.system_prompt,
+                           .context_window_size = input.context_window_size.value_or(8192)};
+  co_return co_await db_.Write([&](Connection& conn) { return store::conversations::Create(conn, caller.user_id, c); });
+}
+
+Task<Result<store::Conversation>> ConversationService::Get(const Caller& caller, std::string id) {
+  co_return co_await db_.Read([&](Connection& conn) { return store::conversations::Get(conn, caller.user_id, id); });
+}
+
+Task<Result<store::Page<store::Conversation>>> ConversationService::List(const Caller& caller, store::PageRequest page) {
+  co_return co_await db_.Read([&](Connection& conn) { return store::conversations::List(conn, caller.user_id, page); });
+}
+
+Task<Status> ConversationService::Delete(const Caller& caller, std::string id) {
+  co_return co_await db_.Write([&](Connection& conn) { return store::conversations::Delete(conn, caller.user_id, id); });
+}
+
+Task<Result<store::Page<store::Message>>> ConversationService::Messages(const Caller& caller, std::string id,
+                                                                        store::PageRequest page) {
+  co_return co_await db_.Read([&](Connection& conn) -> Result<store::Page<store::Message>> {
+    CHORUS_TRY(store::conversations::Get(conn, caller.user_id, id));
+    return store::messages::List(conn, id, page);
+  });
+}
+
+Task<Result<ConversationService::Prepared>> ConversationService::Prepare(const Caller& caller, std::string id,
+                                                                         std::string content, bool stream) {
+  if (content.empty() || content.size() > kMaxContentBytes) {
+    co_return Unexpected(ErrorCode::kInvalidArgument, "content must be 1 byte to 256 KiB.", "content");
+  }
+  struct Loaded {
+    store::Conversation conversation;
+    store::Message user_message;
+    std::vector<store::Message> history;
+  };
+  auto loaded = co_await db_.Write([&](Connection& conn) -> Result<Loaded> {
+    Loaded l;
+    CHORUS_ASSIGN_OR_RETURN(l.conversation, store::conversations::Get(conn, caller.user_id, id));
+    store::NewMessage m{.role = "user", .content = content, .token_count = EstimateTokens(content)};
+    CHORUS_ASSIGN_OR_RETURN(l.user_message, store::messages::Append(conn, id, m));
+    CHORUS_ASSIGN_OR_RETURN(l.history, store::messages::Recent(conn, id, kHistoryRows));
+    return l;
+  });
+  if (!loaded) co_return Unexpected(std::move(loaded).error());
+  const auto& c = loaded->conversation;
+  const size_t system_bytes = c.system_prompt ? c.system_prompt->size() : 0;
+  json::array messages;
+  if (c.system_prompt && !c.system_prompt->empty()) {
+    messages.push_back(json::object{{"role", "system"}, {"content", *c.system_prompt}});
+  }
+  for (const auto& m : Trim(std::move(loaded->history), c.context_window_size, system_bytes)) {
+    messages.push_back(json::object{{"role", m.role}, {"content", m.content}});
+  }
+  Prepared p{.conversation = c, .user_message = std::move(loaded->user_message)};
+  p.call.user_id = caller.user_id;
+  p.call.trusted = caller.is_admin();
+  p.call.conversation_id = c.id;
+  p.call.collect_text = true;
+  p.call.body = json::object{{"model", c.model}, {"messages", std::move(messages)}};
+  if (stream) p.call.body["stream"] = true;
+  co_return p;
+}
+
+Task<Result<store::Message>> ConversationService::StoreReply(const store::Conversation& c,
+                                                             const llm::ChatOutcome& outcome) {
+  const int64_t tokens = outcome.usage.reported ? outcome.usage.output_tokens : EstimateTokens(outcome.text);
+  const std::string provider_metadata = json::serialize(json::object{
+      {"provider", outcome.provider}, {"model", c.model}, {"input_tokens", outcome.usage.input_tokens},
+      {"output_tokens", outcome.usage.output_tokens}});
+  store::NewMessage reply{.role = "assistant", .content = outcome.text, .token_count = tokens,
+                          .provider_metadata = provider_metadata};
+  co_return co_await db_.Write([&](Connection& conn) -> Result<store::Message> {
+    CHORUS_ASSIGN_OR_RETURN(auto stored, store::messages::Append(conn, c.id, reply));
+    CHORUS_TRY(store::conversations::Touch(conn, c.user_id, c.id));
+    return stored;
+  });
+}
+
+Task<Result<ExchangeResult>> ConversationService::Send(const Caller& caller, std::string id, std::string content) {
+  auto prepared = co_await Prepare(caller, std::move(id), std::move(content), false);
+  if (!prepared) co_return Unexpected(std::move(prepared).error());
+  auto outcome = co_await gateway_.Complete(std::move(prepared->call));
+  if (!outcome) co_return Unexpected(std::move(outcome).error());
+  if (outcome->status != 200) {
+    co_return Unexpected(ErrorCode::kUpstream, fmt::format("the model refused the request ({})", outcome->status));
+  }
+  auto reply = co_await StoreReply(prepared->conversation, *outcome);
+  if (!reply) co_return Unexpected(std::move(reply).error());
+  co_return ExchangeResult{std::move(prepared->user_message), std::move(*reply)};
+}
+
+Task<Result<PendingReply>> ConversationService::SendStreaming(const Caller& caller, std::string id,
+                                                              std::string content) {
+  auto prepared = co_await Prepare(caller, std::move(id), std::move(content), true);
+  if (!prepared) co_return Unexpected(std::move(prepared).error());
+  auto opened = co_await gateway_.Open(std::move(prepared->call));
+  if (!opened) co_return Unexpected(std::move(opened).error());
+  if ((*opened)->refused) {
+    co_return Unexpected(ErrorCode::kUpstream,
+                         fmt::format("the model refused the request ({})", (*opened)->refused->status));
+  }
+  co_return PendingReply{std::move(prepared->conversation), std::move(prepared->user_message),
+                         std::move((*opened)->stream)};
+}
+
+Task<Result<store::Message>> ConversationService::Finish(const PendingReply& pending, const llm::ChatOutcome& outcome) {
+  if (outcome.status != 200) co_return Unexpected(ErrorCode::kUpstream, "the reply did not complete");
+  co_return co_await StoreReply(pending.conversation, outcome);
+}
+
+}  // namespace chorus::services
