@@ -47,8 +47,16 @@ std::string NewUuidV7() {
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
   b[6] = static_cast<uint8_t>(0x70 | ((counter >> 8) & 0x0F));
   b[7] = static_cast<uint8_t>(counter & 0xFF);
-  uint8_t random[8];
-  SecureRandomBytes(random, sizeof random);
+  // 62 random bits from the CSPRNG, drawn 512 bytes at a time: a getrandom call per id was one
+  // system call per stored row.
+  thread_local uint8_t pool[512];
+  thread_local size_t used = sizeof pool;
+  if (used + 8 > sizeof pool) {
+    SecureRandomBytes(pool, sizeof pool);
+    used = 0;
+  }
+  const uint8_t* random = pool + used;
+  used += 8;
   b[8] = static_cast<uint8_t>(0x80 | (random[0] & 0x3F));
   for (int i = 9; i < 16; ++i) b[i] = random[i - 8];
 

@@ -1,7 +1,9 @@
 // Structured logging. One line per event: a message plus key=value fields, rendered as text
 // (`2026-11-26T14:07:45.123Z INFO request method=GET status=200`) or as one JSON object per line.
-// Lines are handed to a background thread (spdlog's async logger) so that a network thread never
-// waits on the disk. Safe to call from any thread once Init has returned.
+// Lines to standard error are handed to a background thread (spdlog's async logger); lines to a
+// file go through stdio's buffer, written when it fills and flushed every second and on warnings.
+// Either way a network thread does not wait on the disk for a line. Safe to call from any thread
+// once Init has returned.
 //
 // Never log secrets, headers or bodies: the fields are chosen by the caller, one by one, for that.
 #pragma once

@@ -72,9 +72,9 @@ std::string RefusalBody(const Deployment& d, int status, std::string_view body) 
 }
 
 // Statuses a client should see for an upstream's refusal: its own mistakes pass through; the
-// provider refusing Chorus's credentials is a gateway failure, not the caller's.
+// provider refusing Chorus's credentials, or answering with a redirect, is a gateway failure.
 int RefusalStatus(int status) {
-  if (status == 401 || status == 403) return 502;
+  if (status < 400 || status == 401 || status == 403) return 502;  // 1xx/3xx: redirects are not followed
   return status;
 }
 

@@ -72,7 +72,10 @@ class PoolService : public asio::execution_context::service {
     while (!list.empty()) {
       std::unique_ptr<Connection> conn = std::move(list.back());
       list.pop_back();
-      if (now - conn->idle_since < keep && !conn->PeerClosed()) return conn;
+      const auto idle = now - conn->idle_since;
+      // A connection idle for under a second is hardly closed by its server already; for the rest,
+      // a non-blocking peek tells (and a failure before any response byte is retried anyway).
+      if (idle < keep && (idle < std::chrono::seconds(1) || !conn->PeerClosed())) return conn;
     }
     return nullptr;
   }
