@@ -79,9 +79,7 @@ Task<Response> ListConversations(services::ConversationService& s, Request& req)
   if (!page) co_return http::ErrorResponse(page.error());
   auto list = co_await s.List(CallerOf(req), *page);
   if (!list) co_return http::ErrorResponse(list.error());
-  json::array items;
-  for (const auto& c : list->items) items.push_back(ConversationJson(c));
-  co_return JsonList(std::move(items), list->next_cursor);
+  co_return JsonListOf(list->items, ConversationJson, list->next_cursor);
 }
 
 Task<Response> GetConversation(services::ConversationService& s, Request& req) {
@@ -101,9 +99,7 @@ Task<Response> ListMessages(services::ConversationService& s, Request& req) {
   if (!page) co_return http::ErrorResponse(page.error());
   auto list = co_await s.Messages(CallerOf(req), std::string(req.PathParam("id")), *page);
   if (!list) co_return http::ErrorResponse(list.error());
-  json::array items;
-  for (const auto& m : list->items) items.push_back(MessageJson(m));
-  co_return JsonList(std::move(items), list->next_cursor);
+  co_return JsonListOf(list->items, MessageJson, list->next_cursor);
 }
 
 Response StreamReply(services::ConversationService& s, services::PendingReply pending) {

@@ -2,6 +2,7 @@
 // reading typed fields with errors that name the field, paging parameters, the caller.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -38,6 +39,15 @@ Result<store::PageRequest> PageParams(const http::Request& request);
 http::Response Json(int status, const boost::json::value& value);
 // {"object":"list","data":[...],"has_more":bool,"next_cursor":"..."}
 http::Response JsonList(boost::json::array items, const std::string& next_cursor);
+
+// JsonList of `items` turned to JSON by `to_json`.
+template <typename Items, typename ToJson>
+http::Response JsonListOf(const Items& items, ToJson to_json, const std::string& next_cursor = "") {
+  boost::json::array array;
+  array.reserve(items.size());
+  for (const auto& item : items) array.push_back(to_json(item));
+  return JsonList(std::move(array), next_cursor);
+}
 
 // The authenticated caller of a route declared kUser or kAdmin.
 services::Caller CallerOf(const http::Request& request);
