@@ -5,6 +5,7 @@
 //   closed  `connections` callers sending back to back: throughput
 //   stream  streamed completions one after another: time to the first chunk and to the end
 // One thread, pooled keep-alive connections (http/client's UpstreamClient). Prints one line.
+// --path and --body send another request (bench/tts.sh times the first audio of /v1/audio/speech).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -36,6 +37,8 @@ struct Options {
   int seconds = 5;
   int connections = 16;
   int requests = 300;  // stream mode
+  std::string path = "/chat/completions";
+  std::string body;  // empty: a one-message chat request
 };
 
 struct Results {
@@ -52,8 +55,12 @@ double Percentile(std::vector<double> v, double p) {
 
 UpstreamRequest Request(const Options& o, bool stream) {
   UpstreamRequest r;
-  r.path = "/chat/completions";
+  r.path = o.path;
   r.headers = {{"Authorization", "Bearer " + o.token}, {"Content-Type", "application/json"}};
+  if (!o.body.empty()) {
+    r.body = o.body;
+    return r;
+  }
   r.body = fmt::format(R"({{"model":"{}","messages":[{{"role":"user","content":"Hello there"}}]{}}})", o.model,
                        stream ? R"(,"stream":true)" : "");
   return r;
@@ -128,6 +135,8 @@ bool Parse(int argc, char** argv, Options& o) {
     else if (flag == "--seconds") o.seconds = std::stoi(value);
     else if (flag == "--connections") o.connections = std::stoi(value);
     else if (flag == "--requests") o.requests = std::stoi(value);
+    else if (flag == "--path") o.path = value;
+    else if (flag == "--body") o.body = value;
     else return false;
   }
   return !o.url.empty();

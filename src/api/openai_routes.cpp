@@ -53,16 +53,24 @@ json::object ModelJson(const llm::ModelRoute& m) {
                       {"owned_by", m.deployments.empty() ? "chorus" : m.deployments.front().provider}};
 }
 
-Task<Response> ListModels(llm::Gateway& gateway, Request&) {
+json::object LocalModelJson(const std::string& name) {
+  return json::object{{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "chorus"}};
+}
+
+Task<Response> ListModels(llm::Gateway& gateway, const std::vector<std::string>& local, Request&) {
   auto registry = gateway.registry();
   json::array data;
   for (const auto& m : registry->models()) data.push_back(ModelJson(m));
+  for (const auto& name : local) data.push_back(LocalModelJson(name));
   co_return Json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
-Task<Response> GetModel(llm::Gateway& gateway, Request& req) {
+Task<Response> GetModel(llm::Gateway& gateway, const std::vector<std::string>& local, Request& req) {
   auto registry = gateway.registry();
   const llm::ModelRoute* m = registry->Find(req.PathParam("model"));
+  for (const auto& name : local) {
+    if (!m && name == req.PathParam("model")) co_return Json(200, LocalModelJson(name));
+  }
   if (!m) {
     co_return http::ErrorResponse(Error{ErrorCode::kNotFound,
                                         "The model '" + std::string(req.PathParam("model")) + "' does not exist.", "model"});
@@ -72,15 +80,19 @@ Task<Response> GetModel(llm::Gateway& gateway, Request& req) {
 
 }  // namespace
 
-Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway) {
+Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway, std::vector<std::string> local_models) {
+  // Owned by the route handlers, which live as long as the router.
+  auto local = std::make_shared<const std::vector<std::string>>(std::move(local_models));
   CHORUS_TRY(router.Add({Method::kPost, "/v1/chat/completions", Access::kUser,
                          [&gateway](Request& r) { return ChatCompletions(gateway, r); },
                          "OpenAI-compatible chat completion, whole or streamed (SSE).", "inference"}));
   CHORUS_TRY(router.Add({Method::kGet, "/v1/models", Access::kUser,
-                         [&gateway](Request& r) { return ListModels(gateway, r); }, "Models the caller may use.",
+                         [&gateway, local](Request& r) { return ListModels(gateway, *local, r); },
+                         "Models the caller may use: the gateway's and Chorus's own (speech).",
                          "inference"}));
   CHORUS_TRY(router.Add({Method::kGet, "/v1/models/{model}", Access::kUser,
-                         [&gateway](Request& r) { return GetModel(gateway, r); }, "One model.", "inference"}));
+                         [&gateway, local](Request& r) { return GetModel(gateway, *local, r); }, "One model.",
+                         "inference"}));
   return Ok();
 }
 

@@ -3,13 +3,17 @@
 // existing SDKs work unmodified.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "http/router.h"
 #include "http/sse.h"
 #include "llm/gateway.h"
 
 namespace chorus::api {
 
-Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway);
+// `local_models`: models Chorus serves itself (speech), listed after the gateway's.
+Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway, std::vector<std::string> local_models = {});
 
 // Relays gateway events into an SSE response.
 class SseEventSink : public llm::EventSink {

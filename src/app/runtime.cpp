@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/audio_routes.h"
 #include "api/job_routes.h"
 #include "api/llm_routes.h"
 #include "api/openai_routes.h"
@@ -18,6 +19,7 @@
 #include "app/version.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "engines/espeak_engine.h"
 #include "store/pool_metrics.h"
 #include "store/postgres/postgres_database.h"
 #include "store/sqlite/sqlite_database.h"
@@ -178,7 +180,13 @@ Status Runtime::BuildRoutes() {
   llm_ = LlmStack::Build(config_, *async_db_, *blocking_, *secret_box_, *url_guard_, *providers_);
   conversations_ = std::make_unique<services::ConversationService>(*async_db_, *llm_->gateway);
   usage_ = std::make_unique<services::UsageService>(*async_db_);
-  CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway));
+  tts_engine_ = std::make_unique<LazyTtsEngine>([]() -> Result<std::unique_ptr<engines::TtsEngine>> {
+    CHORUS_ASSIGN_OR_RETURN(auto engine, engines::EspeakEngine::Open());
+    return std::unique_ptr<engines::TtsEngine>(std::move(engine));
+  });
+  speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *blocking_, *async_db_);
+  CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway, {"tts-1", "tts-1-hd", "espeak-ng"}));
+  CHORUS_TRY(api::AddAudioRoutes(router_, *speech_));
   CHORUS_TRY(api::AddConversationRoutes(router_, *conversations_));
   CHORUS_TRY(api::AddUsageRoutes(router_, *usage_));
   CHORUS_TRY(api::AddProviderAdminRoutes(router_, *llm_->catalog));

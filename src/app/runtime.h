@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "api/identity_routes.h"
+#include "app/lazy_tts_engine.h"
 #include "app/llm_stack.h"
 #include "auth/passwords.h"
 #include "auth/secret_box.h"
@@ -33,6 +34,7 @@
 #include "services/health.h"
 #include "services/job_service.h"
 #include "services/provider_key_service.h"
+#include "services/speech_service.h"
 #include "services/usage_service.h"
 #include "store/async_db.h"
 #include "store/database.h"
@@ -103,6 +105,8 @@ class Runtime {
   std::unique_ptr<LlmStack> llm_;
   std::unique_ptr<services::ConversationService> conversations_;
   std::unique_ptr<services::UsageService> usage_;
+  std::unique_ptr<LazyTtsEngine> tts_engine_;
+  std::unique_ptr<services::SpeechService> speech_;
   http::Router router_;
   std::unique_ptr<http::HttpMetrics> http_metrics_;
   std::unique_ptr<http::Dispatcher> dispatcher_;

@@ -13,6 +13,14 @@ TEST(EncodingTest, Base64UrlRoundTripsWithoutPadding) {
   EXPECT_EQ(Base64UrlDecode(Base64UrlEncode(bytes)), bytes);
 }
 
+TEST(EncodingTest, StandardBase64IsPadded) {
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Decode("+/8="), "\xfb\xff");
+  EXPECT_FALSE(Base64Decode("-_8"));
+}
+
 TEST(EncodingTest, RejectsOtherAlphabetsAndGarbage) {
   EXPECT_FALSE(Base64UrlDecode("+/8"));
   EXPECT_FALSE(Base64UrlDecode("Zg=="));

@@ -1,0 +1,195 @@
+#include "services/speech_service.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "base/time.h"
+#include "store/usage_metrics.h"
+
+namespace chorus::services {
+namespace {
+
+namespace asio = boost::asio;
+
+struct OpenAiVoice {
+  std::string_view name;
+  std::string_view espeak_voice;
+  int pitch;
+};
+// OpenAI's voice names on espeak-ng voices: two accents and a spread of pitches, so that each name
+// sounds different and always the same.
+constexpr OpenAiVoice kOpenAiVoices[] = {
+    {"alloy", "en-us", 50}, {"ash", "en-us", 40},   {"ballad", "en", 45}, {"coral", "en-us", 65},
+    {"echo", "en-us", 35},  {"fable", "en", 55},    {"onyx", "en-us", 20}, {"nova", "en-us", 70},
+    {"sage", "en", 45},     {"shimmer", "en-us", 80}, {"verse", "en-us", 58}};
+
+constexpr std::string_view kModels[] = {"tts-1", "tts-1-hd", "espeak-ng"};
+
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool Blank(std::string_view s) {
+  for (unsigned char c : s) {
+    if (!std::isspace(c)) return false;
+  }
+  return true;
+}
+
+Unexpected Bad(std::string message, std::string param) {
+  return Unexpected(ErrorCode::kInvalidArgument, std::move(message), std::move(param));
+}
+
+// Chunks smaller than this are held back (a few ms of audio each would mean thousands of writes).
+constexpr size_t kChunkBytes = 8 * 1024;
+constexpr size_t kChannelChunks = 16;
+
+}  // namespace
+
+// The producer (the engine's thread) and the consumer (a network coroutine) meet in a channel; an
+// empty chunk marks the end.
+struct SpeechStream::Shared {
+  explicit Shared(asio::any_io_executor ex) : channel(std::move(ex), kChannelChunks) {}
+  asio::experimental::concurrent_channel<void(boost::system::error_code, std::string)> channel;
+  std::atomic<bool> cancelled{false};
+  std::atomic<bool> succeeded{false};
+
+  // Blocks the producer while the channel is full. False once the consumer has gone.
+  bool Send(std::string chunk) {
+    for (;;) {
+      if (cancelled.load()) return false;
+      if (channel.try_send(boost::system::error_code(), chunk)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+};
+
+SpeechStream::~SpeechStream() { shared_->cancelled.store(true); }
+
+bool SpeechStream::ok() const { return shared_->succeeded.load(); }
+
+Task<std::optional<std::string>> SpeechStream::Next() {
+  auto [ec, chunk] = co_await shared_->channel.async_receive(asio::as_tuple(asio::use_awaitable));
+  if (ec || chunk.empty()) co_return std::nullopt;
+  co_return std::optional<std::string>(std::move(chunk));
+}
+
+Result<SpeechPlan> SpeechService::Plan(const SpeechRequest& r) const {
+  if (r.input.empty() || Blank(r.input)) return Bad("'input' must contain text.", "input");
+  if (CodePoints(r.input) > kMaxSpeechCharacters) {
+    return Bad(fmt::format("'input' is longer than {} characters.", kMaxSpeechCharacters), "input");
+  }
+  if (std::find(std::begin(kModels), std::end(kModels), r.model) == std::end(kModels)) {
+    return Bad(fmt::format("The model '{}' is not a speech model here (tts-1, tts-1-hd, espeak-ng).", r.model),
+               "model");
+  }
+  if (!(r.speed >= 0.25 && r.speed <= 4.0)) return Bad("'speed' must be between 0.25 and 4.0.", "speed");
+  SpeechPlan plan{.model = r.model, .input = r.input, .timestamps = r.timestamps};
+  plan.settings.speed = r.speed;
+  std::string format = r.response_format;
+  if (format == "json") {
+    plan.timestamps = true;
+    format = "mp3";
+  }
+  auto parsed = media::ParseAudioFormat(format);
+  if (!parsed) return Unexpected(parsed.error());
+  plan.format = *parsed;
+  bool found = false;
+  for (const auto& v : kOpenAiVoices) {
+    if (v.name == r.voice) {
+      plan.settings.voice = std::string(v.espeak_voice);
+      plan.settings.pitch = v.pitch;
+      found = true;
+    }
+  }
+  for (const auto& v : engine_.voices()) {
+    if (!found && v.id == r.voice) {
+      plan.settings.voice = v.id;
+      found = true;
+    }
+  }
+  if (!found) return Bad(fmt::format("'{}' is not a voice here; GET /v1/audio/voices lists them.", r.voice), "voice");
+  return plan;
+}
+
+std::vector<std::string> SpeechService::VoiceNames() const {
+  std::vector<std::string> names;
+  for (const auto& v : kOpenAiVoices) names.emplace_back(v.name);
+  for (const auto& v : engine_.voices()) names.push_back(v.id);
+  return names;
+}
+
+Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, SpeechPlan plan) {
+  auto executor = co_await asio::this_coro::executor;
+  auto shared = std::make_shared<SpeechStream::Shared>(executor);
+  const std::string user_id = caller.user_id;
+  auto produce = [this, shared, plan = std::move(plan)]() -> double {
+    auto encoder = media::AudioEncoder::Make(plan.format, engine_.sample_rate());
+    if (!encoder) return -1;
+    std::string pending;
+    const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
+      if (!(*encoder)->Write(samples, pending)) return false;
+      if (pending.size() < kChunkBytes) return !shared->cancelled.load();
+      const bool sent = shared->Send(std::move(pending));
+      pending.clear();
+      return sent;
+    };
+    auto result = engine_.Synthesize(plan.input, plan.settings, sink);
+    if (!result || result->stopped || !(*encoder)->Finish(pending)) return -1;
+    if (!pending.empty() && !shared->Send(std::move(pending))) return -1;
+    shared->succeeded.store(true);
+    return static_cast<double>(result->samples) / engine_.sample_rate();
+  };
+  // The synthesis runs on a blocking thread; this coroutine waits for it, meters it, and ends the
+  // stream with an empty chunk.
+  auto run = [this, shared, produce = std::move(produce), user_id,
+              characters = CodePoints(plan.input)]() mutable -> Task<void> {
+    const double seconds = co_await blocking_.Run(std::move(produce));
+    shared->Send(std::string());
+    if (seconds >= 0) co_await Meter(user_id, characters, seconds);
+  };
+  asio::co_spawn(executor, std::move(run), asio::detached);
+  co_return std::make_unique<SpeechStream>(std::move(shared));
+}
+
+Task<Result<TimedSpeech>> SpeechService::SynthesizeWithTimings(const Caller& caller, SpeechPlan plan) {
+  auto work = [this, &plan]() -> Result<TimedSpeech> {
+    std::vector<int16_t> pcm;
+    const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
+      pcm.insert(pcm.end(), samples.begin(), samples.end());
+      return true;
+    };
+    CHORUS_ASSIGN_OR_RETURN(auto result, engine_.Synthesize(plan.input, plan.settings, sink));
+    TimedSpeech out;
+    out.duration_seconds = static_cast<double>(pcm.size()) / engine_.sample_rate();
+    CHORUS_ASSIGN_OR_RETURN(auto encoder, media::AudioEncoder::Make(plan.format, engine_.sample_rate()));
+    CHORUS_TRY(encoder->Write(pcm, out.audio));
+    CHORUS_TRY(encoder->Finish(out.audio));
+    out.content_type = std::string(media::ContentType(plan.format));
+    out.alignment = engines::AlignCharacters(plan.input, result.words, out.duration_seconds);
+    out.words = engines::AlignWords(plan.input, result.words, out.duration_seconds);
+    return out;
+  };
+  auto timed = co_await blocking_.Run(std::move(work));
+  if (timed) co_await Meter(caller.user_id, CodePoints(plan.input), timed->duration_seconds);
+  co_return timed;
+}
+
+Task<void> SpeechService::Meter(std::string user_id, size_t characters, double seconds) {
+  store::UsageIncrement inc{.audio_seconds = seconds, .characters = static_cast<int64_t>(characters)};
+  const std::string today = NowTimestamp().substr(0, 10);
+  auto added = co_await db_.Write(
+      [&](store::Connection& c) { return store::usage_metrics::Add(c, user_id, "tts", today, inc); });
+  (void)added;  // metering must not fail a response that was already sent
+}
+
+}  // namespace chorus::services

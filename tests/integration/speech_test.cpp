@@ -1,0 +1,132 @@
+// Text-to-speech through the real binary with the real espeak-ng and FFmpeg: every format decodes
+// to the same duration, timings keep their invariants, bad requests name their field, and a long
+// text starts streaming long before it is done.
+#include <chrono>
+
+#include "base/encoding.h"
+#include "media/audio_probe.h"
+#include "tests/integration/identity_fixture.h"
+#include "tests/support/http_client.h"
+
+namespace chorus::testing {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+class SpeechTest : public IdentityTest {
+ protected:
+  ApiResponse Speak(const json::object& body, const std::string& token) {
+    return api().Post("/v1/audio/speech", body, token);
+  }
+  static json::object Body(std::string input, std::string format = "mp3") {
+    return json::object{{"model", "tts-1"}, {"input", input}, {"voice", "alloy"}, {"response_format", format}};
+  }
+};
+
+TEST_P(SpeechTest, EveryFormatDecodesToTheSameDuration) {
+  Start();
+  const std::string token = SignUp("ann");
+  auto wav = Speak(Body("The quick brown fox jumps over the lazy dog.", "wav"), token);
+  ASSERT_EQ(wav.status, 200) << wav.body;
+  auto reference = media::ProbeAudio(wav.body);
+  ASSERT_TRUE(reference) << reference.error().message;
+  EXPECT_GT(reference->duration_seconds, 1.0);
+  const struct {
+    const char* format;
+    const char* content_type;
+  } kFormats[] = {{"mp3", "audio/mpeg"}, {"opus", "audio/ogg"}, {"aac", "audio/aac"}, {"flac", "audio/flac"}};
+  for (const auto& f : kFormats) {
+    auto r = Speak(Body("The quick brown fox jumps over the lazy dog.", f.format), token);
+    ASSERT_EQ(r.status, 200) << f.format << ": " << r.body;
+    EXPECT_EQ(r.raw.Header("Content-Type"), f.content_type);
+    auto info = media::ProbeAudio(r.body);
+    ASSERT_TRUE(info) << f.format << ": " << info.error().message;
+    EXPECT_NEAR(info->duration_seconds, reference->duration_seconds, reference->duration_seconds * 0.05) << f.format;
+  }
+  auto pcm = Speak(Body("The quick brown fox jumps over the lazy dog.", "pcm"), token);
+  ASSERT_EQ(pcm.status, 200);
+  const double pcm_seconds = static_cast<double>(pcm.body.size()) / (24000 * 2);
+  EXPECT_NEAR(pcm_seconds, reference->duration_seconds, reference->duration_seconds * 0.05);
+}
+
+TEST_P(SpeechTest, TimestampsJoinBackToTheTextWithinTheAudio) {
+  Start();
+  const std::string token = SignUp("bob");
+  for (const std::string text : {"Hello, world!", "Ça coûte 5 €, naïve café.", "  It's 10:30 — supercalifragilistic.  "}) {
+    json::object body = Body(text);
+    body["timestamps"] = true;
+    auto r = Speak(body, token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const double duration = r.json.at("duration").to_number<double>();
+    const auto& a = r.json.at("alignment");
+    const auto& chars = a.at("characters").as_array();
+    const auto& starts = a.at("character_start_times_seconds").as_array();
+    const auto& ends = a.at("character_end_times_seconds").as_array();
+    ASSERT_EQ(chars.size(), starts.size());
+    ASSERT_EQ(chars.size(), ends.size());
+    std::string joined;
+    double last = 0;
+    for (size_t i = 0; i < chars.size(); ++i) {
+      joined += chars[i].as_string();
+      const double s = starts[i].to_number<double>(), e = ends[i].to_number<double>();
+      EXPECT_GE(s, last - 1e-9) << text << " at " << i;
+      EXPECT_GE(e, s);
+      EXPECT_LE(e, duration + 1e-6);
+      last = s;
+    }
+    EXPECT_EQ(joined, text);
+    EXPECT_FALSE(r.json.at("words").as_array().empty());
+    auto audio = media::ProbeAudio(*Base64Decode(std::string(r.json.at("audio_base64").as_string())));
+    ASSERT_TRUE(audio);
+    EXPECT_NEAR(audio->duration_seconds, duration, duration * 0.05 + 0.05);
+  }
+}
+
+TEST_P(SpeechTest, BadRequestsNameTheirField) {
+  Start();
+  const std::string token = SignUp("cat");
+  auto param = [&](json::object body) { return Speak(body, token).ErrorParam(); };
+  EXPECT_EQ(param(Body("")), "input");
+  EXPECT_EQ(param(Body(" \n\t ")), "input");
+  EXPECT_EQ(param(Body(std::string(4097, 'a'))), "input");
+  auto voice = Body("hi");
+  voice["voice"] = "nobody";
+  EXPECT_EQ(param(voice), "voice");
+  auto speed = Body("hi");
+  speed["speed"] = 9;
+  EXPECT_EQ(param(speed), "speed");
+  EXPECT_EQ(param(Body("hi", "midi")), "response_format");
+  auto model = Body("hi");
+  model["model"] = "gpt-4o";
+  EXPECT_EQ(param(model), "model");
+  EXPECT_EQ(Speak(Body(std::string(4096, 'a'), "pcm"), token).status, 200) << "4,096 characters are allowed";
+}
+
+TEST_P(SpeechTest, ALongTextStreamsItsFirstBytesEarly) {
+  Start();
+  const std::string token = SignUp("dan");
+  std::string text;
+  while (text.size() < 3900) text += "Streaming speech arrives while the rest is still being made. ";
+  const std::string body = json::serialize(Body(text));
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.connected());
+  const auto start = Clock::now();
+  ASSERT_TRUE(conn.Send("POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+                        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                        "\r\n\r\n" + body));
+  std::string received = conn.ReadSome(std::chrono::seconds(10), "\r\n\r\n");
+  ASSERT_NE(received.find("200 OK"), std::string::npos) << received;
+  std::string first = conn.ReadSome(std::chrono::seconds(10), "\r\n");
+  const auto first_at = Clock::now();
+  ASSERT_FALSE(first.empty());
+  std::string rest = conn.ReadSome(std::chrono::seconds(30), "\r\n0\r\n\r\n");
+  const auto end_at = Clock::now();
+  ASSERT_NE(rest.find("\r\n0\r\n\r\n"), std::string::npos) << "the stream ended";
+  EXPECT_LT(first_at - start, (end_at - start) / 2) << "the first audio left before half the time was over";
+}
+
+CHORUS_INSTANTIATE_FOR_BACKENDS(SpeechTest);
+
+}  // namespace
+}  // namespace chorus::testing
