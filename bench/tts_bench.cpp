@@ -35,13 +35,19 @@ std::string Text() {
 double Speak(engines::TtsEngine& engine, const std::string& text, const media::AudioFormat* format) {
   std::unique_ptr<media::AudioEncoder> encoder;
   if (format) encoder = std::move(*media::AudioEncoder::Make(*format, engine.sample_rate()));
-  std::string out;
-  const engines::PcmSink sink = [&](std::span<const int16_t> pcm) {
-    if (encoder) (void)encoder->Write(pcm, out);
+  // The sink runs on the engine's one thread: it only collects, and this thread encodes (as the
+  // speech service does), so that concurrent requests encode in parallel.
+  std::vector<int16_t> pcm;
+  const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
+    pcm.insert(pcm.end(), samples.begin(), samples.end());
     return true;
   };
   auto result = engine.Synthesize(text, engines::SynthesisSettings{}, sink);
-  if (encoder) (void)encoder->Finish(out);
+  std::string out;
+  if (encoder) {
+    (void)encoder->Write(pcm, out);
+    (void)encoder->Finish(out);
+  }
   return result ? static_cast<double>(result->samples) / engine.sample_rate() : 0;
 }
 

@@ -201,6 +201,10 @@ Status FfmpegAudioEncoder::OpenEncoder(const AVCodec& codec, const FormatSpec& s
   av_channel_layout_default(&enc_->ch_layout, 1);
   enc_->time_base = AVRational{1, enc_->sample_rate};
   if (spec.bit_rate > 0) enc_->bit_rate = spec.bit_rate;
+  // Speech at these bitrates loses nothing audible at lower encoder effort, and encoding is most of
+  // the cost of a synthesised request (bench/tts_bench): opus complexity 5 of 10, lame quality 7.
+  if (codec.id == AV_CODEC_ID_OPUS) enc_->compression_level = 5;
+  if (codec.id == AV_CODEC_ID_MP3) enc_->compression_level = 7;
   const AVOutputFormat* muxer = av_guess_format(spec.muxer, nullptr, nullptr);
   if (muxer != nullptr && (muxer->flags & AVFMT_GLOBALHEADER) != 0) {
     enc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;

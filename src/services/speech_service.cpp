@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "base/time.h"
@@ -48,6 +50,43 @@ bool Blank(std::string_view s) {
 Unexpected Bad(std::string message, std::string param) {
   return Unexpected(ErrorCode::kInvalidArgument, std::move(message), std::move(param));
 }
+
+// PCM handed from the engine's thread to the encoding thread.
+class PcmQueue {
+ public:
+  void Push(std::span<const int16_t> samples) {
+    std::lock_guard lock(mu_);
+    pcm_.insert(pcm_.end(), samples.begin(), samples.end());
+    ready_.notify_one();
+  }
+  // `total`: the samples synthesised, or -1 when synthesis failed.
+  void Close(int64_t total) {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    total_ = total;
+    ready_.notify_one();
+  }
+  // Takes everything queued (waiting for some); false once closed and drained.
+  bool Pop(std::vector<int16_t>& out) {
+    std::unique_lock lock(mu_);
+    ready_.wait(lock, [this] { return closed_ || !pcm_.empty(); });
+    if (pcm_.empty()) return false;
+    out.swap(pcm_);
+    pcm_.clear();
+    return true;
+  }
+  int64_t total() {
+    std::lock_guard lock(mu_);
+    return total_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::vector<int16_t> pcm_;  // guarded by mu_
+  bool closed_ = false;       // guarded by mu_
+  int64_t total_ = -1;        // guarded by mu_
+};
 
 // Chunks smaller than this are held back (a few ms of audio each would mean thousands of writes).
 constexpr size_t kChunkBytes = 8 * 1024;
@@ -128,29 +167,48 @@ std::vector<std::string> SpeechService::VoiceNames() const {
   return names;
 }
 
+// The engine has one synthesis thread; encoding (most of the work: bench/tts_bench) must not run
+// there, or concurrent requests would queue behind each other's encoders. The engine's sink only
+// queues PCM (at most the whole input: 4,096 characters are a few minutes of audio); this thread
+// encodes it and feeds the stream. Returns the seconds of audio, or -1 when it did not complete.
+double SpeechService::Produce(const SpeechPlan& plan, SpeechStream::Shared& shared) {
+  auto encoder = media::AudioEncoder::Make(plan.format, engine_.sample_rate());
+  if (!encoder) return -1;
+  PcmQueue queue;
+  std::thread synthesis([&] {
+    const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
+      queue.Push(samples);
+      return !shared.cancelled.load();
+    };
+    auto result = engine_.Synthesize(plan.input, plan.settings, sink);
+    queue.Close(result && !result->stopped ? static_cast<int64_t>(result->samples) : -1);
+  });
+  std::string pending;
+  bool ok = true;
+  std::vector<int16_t> pcm;
+  while (queue.Pop(pcm)) {
+    ok = ok && (*encoder)->Write(pcm, pending).has_value();
+    if (ok && pending.size() >= kChunkBytes) {
+      ok = shared.Send(std::move(pending));
+      pending.clear();
+    }
+    if (!ok) shared.cancelled.store(true);  // stops the synthesis at its next chunk
+  }
+  synthesis.join();
+  const int64_t samples = queue.total();
+  if (!ok || samples < 0 || !(*encoder)->Finish(pending)) return -1;
+  if (!pending.empty() && !shared.Send(std::move(pending))) return -1;
+  shared.succeeded.store(true);
+  return static_cast<double>(samples) / engine_.sample_rate();
+}
+
 Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, SpeechPlan plan) {
   auto executor = co_await asio::this_coro::executor;
   auto shared = std::make_shared<SpeechStream::Shared>(executor);
   const std::string user_id = caller.user_id;
-  auto produce = [this, shared, plan = std::move(plan)]() -> double {
-    auto encoder = media::AudioEncoder::Make(plan.format, engine_.sample_rate());
-    if (!encoder) return -1;
-    std::string pending;
-    const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
-      if (!(*encoder)->Write(samples, pending)) return false;
-      if (pending.size() < kChunkBytes) return !shared->cancelled.load();
-      const bool sent = shared->Send(std::move(pending));
-      pending.clear();
-      return sent;
-    };
-    auto result = engine_.Synthesize(plan.input, plan.settings, sink);
-    if (!result || result->stopped || !(*encoder)->Finish(pending)) return -1;
-    if (!pending.empty() && !shared->Send(std::move(pending))) return -1;
-    shared->succeeded.store(true);
-    return static_cast<double>(result->samples) / engine_.sample_rate();
-  };
-  // The synthesis runs on a blocking thread; this coroutine waits for it, meters it, and ends the
-  // stream with an empty chunk.
+  auto produce = [this, shared, plan = std::move(plan)]() -> double { return Produce(plan, *shared); };
+  // Encoding runs on a blocking thread; this coroutine waits for it, meters it, and ends the stream
+  // with an empty chunk.
   auto run = [this, shared, produce = std::move(produce), user_id,
               characters = CodePoints(plan.input)]() mutable -> Task<void> {
     const double seconds = co_await blocking_.Run(std::move(produce));

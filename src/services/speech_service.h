@@ -77,6 +77,7 @@ class SpeechService {
 
  private:
   Task<void> Meter(std::string user_id, size_t characters, double seconds);
+  double Produce(const SpeechPlan& plan, SpeechStream::Shared& shared);
 
   engines::TtsEngine& engine_;
   BlockingPool& blocking_;
