@@ -35,23 +35,6 @@ Result<services::SpeechRequest> SpeechRequestFrom(const json::object& body) {
   return r;
 }
 
-json::object TimedJson(const services::TimedSpeech& t) {
-  json::array characters, starts, ends, words;
-  for (size_t i = 0; i < t.alignment.characters.size(); ++i) {
-    characters.emplace_back(t.alignment.characters[i]);
-    starts.emplace_back(t.alignment.start_times[i]);
-    ends.emplace_back(t.alignment.end_times[i]);
-  }
-  for (const auto& w : t.words) words.push_back(json::object{{"word", w.word}, {"start", w.start}, {"end", w.end}});
-  return json::object{{"audio_base64", Base64Encode(t.audio)},
-                      {"content_type", t.content_type},
-                      {"duration", t.duration_seconds},
-                      {"alignment", json::object{{"characters", std::move(characters)},
-                                                 {"character_start_times_seconds", std::move(starts)},
-                                                 {"character_end_times_seconds", std::move(ends)}}},
-                      {"words", std::move(words)}};
-}
-
 Task<Response> Speech(services::SpeechService& speech, Request& req) {
   auto body = ParseObject(req);
   if (!body) co_return http::ErrorResponse(body.error());
@@ -63,7 +46,7 @@ Task<Response> Speech(services::SpeechService& speech, Request& req) {
   if (plan->timestamps) {
     auto timed = co_await speech.SynthesizeWithTimings(caller, std::move(*plan));
     if (!timed) co_return http::ErrorResponse(timed.error());
-    co_return Json(200, TimedJson(*timed));
+    co_return Json(200, TimedSpeechJson(*timed));
   }
   const std::string content_type(media::ContentType(plan->format));
   std::shared_ptr<services::SpeechStream> stream = co_await speech.Stream(caller, std::move(*plan));
@@ -97,6 +80,24 @@ Status AddAudioRoutes(http::Router& router, services::SpeechService& speech) {
                          [&speech](Request& r) { return Voices(speech, r); }, "The voices /v1/audio/speech takes.",
                          "inference"}));
   return Ok();
+}
+
+json::object TimedSpeechJson(const services::TimedSpeech& t, bool with_audio) {
+  json::array characters, starts, ends, words;
+  for (size_t i = 0; i < t.alignment.characters.size(); ++i) {
+    characters.emplace_back(t.alignment.characters[i]);
+    starts.emplace_back(t.alignment.start_times[i]);
+    ends.emplace_back(t.alignment.end_times[i]);
+  }
+  for (const auto& w : t.words) words.push_back(json::object{{"word", w.word}, {"start", w.start}, {"end", w.end}});
+  json::object out{{"content_type", t.content_type},
+                      {"duration", t.duration_seconds},
+                      {"alignment", json::object{{"characters", std::move(characters)},
+                                                 {"character_start_times_seconds", std::move(starts)},
+                                                 {"character_end_times_seconds", std::move(ends)}}},
+                      {"words", std::move(words)}};
+  if (with_audio) out["audio_base64"] = Base64Encode(t.audio);
+  return out;
 }
 
 }  // namespace chorus::api

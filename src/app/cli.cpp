@@ -12,6 +12,7 @@
 #include "app/runtime.h"
 #include "app/version.h"
 #include "base/log.h"
+#include "app/speech_cli.h"
 #include "config/config.h"
 #include "services/provider_key_service.h"
 
@@ -314,6 +315,16 @@ int RunCli(int argc, char** argv) {
   auto* rotate = keys->add_subcommand("rotate-master", "Make a new master key and re-encrypt every secret with it");
   keys_options.AddTo(rotate);
 
+  SpeakOptions speak_options;
+  auto* speak = app.add_subcommand("speak", "Text to speech offline: chorus speak \"text\" -o out.mp3");
+  speak->add_option("text", speak_options.text, "The text (at most 4,096 characters)")->required();
+  speak->add_option("-o,--output", speak_options.output, "Audio file; its extension picks the format")->required();
+  speak->add_option("--format", speak_options.format, "mp3, opus, aac, flac, wav or pcm (default: from -o)");
+  speak->add_option("--voice", speak_options.voice, "An OpenAI voice name or an espeak-ng voice (chorus voices)");
+  speak->add_option("--speed", speak_options.speed, "0.25 to 4.0");
+  speak->add_option("--timestamps", speak_options.timestamps, "Write character and word times to this JSON file");
+  auto* voices = app.add_subcommand("voices", "List the voices chorus speak and /v1/audio/speech take");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -332,6 +343,8 @@ int RunCli(int argc, char** argv) {
   if (routes->parsed()) return Routes(routes_options, json);
   if (create_user->parsed()) return AdminCreateUser(admin_options, new_user);
   if (rotate->parsed()) return RotateMasterKey(keys_options);
+  if (speak->parsed()) return Speak(speak_options);
+  if (voices->parsed()) return Voices();
   return kUsageError;
 }
 

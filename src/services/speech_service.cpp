@@ -122,7 +122,9 @@ Task<std::optional<std::string>> SpeechStream::Next() {
   co_return std::optional<std::string>(std::move(chunk));
 }
 
-Result<SpeechPlan> SpeechService::Plan(const SpeechRequest& r) const {
+Result<SpeechPlan> SpeechService::Plan(const SpeechRequest& r) const { return PlanSpeech(r, engine_); }
+
+Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, const engines::TtsEngine& engine) {
   if (r.input.empty() || Blank(r.input)) return Bad("'input' must contain text.", "input");
   if (CodePoints(r.input) > kMaxSpeechCharacters) {
     return Bad(fmt::format("'input' is longer than {} characters.", kMaxSpeechCharacters), "input");
@@ -150,7 +152,7 @@ Result<SpeechPlan> SpeechService::Plan(const SpeechRequest& r) const {
       found = true;
     }
   }
-  for (const auto& v : engine_.voices()) {
+  for (const auto& v : engine.voices()) {
     if (!found && v.id == r.voice) {
       plan.settings.voice = v.id;
       found = true;
@@ -219,24 +221,26 @@ Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, 
   co_return std::make_unique<SpeechStream>(std::move(shared));
 }
 
-Task<Result<TimedSpeech>> SpeechService::SynthesizeWithTimings(const Caller& caller, SpeechPlan plan) {
-  auto work = [this, &plan]() -> Result<TimedSpeech> {
-    std::vector<int16_t> pcm;
-    const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
-      pcm.insert(pcm.end(), samples.begin(), samples.end());
-      return true;
-    };
-    CHORUS_ASSIGN_OR_RETURN(auto result, engine_.Synthesize(plan.input, plan.settings, sink));
-    TimedSpeech out;
-    out.duration_seconds = static_cast<double>(pcm.size()) / engine_.sample_rate();
-    CHORUS_ASSIGN_OR_RETURN(auto encoder, media::AudioEncoder::Make(plan.format, engine_.sample_rate()));
-    CHORUS_TRY(encoder->Write(pcm, out.audio));
-    CHORUS_TRY(encoder->Finish(out.audio));
-    out.content_type = std::string(media::ContentType(plan.format));
-    out.alignment = engines::AlignCharacters(plan.input, result.words, out.duration_seconds);
-    out.words = engines::AlignWords(plan.input, result.words, out.duration_seconds);
-    return out;
+Result<TimedSpeech> SynthesizeTimed(engines::TtsEngine& engine, const SpeechPlan& plan) {
+  std::vector<int16_t> pcm;
+  const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
+    pcm.insert(pcm.end(), samples.begin(), samples.end());
+    return true;
   };
+  CHORUS_ASSIGN_OR_RETURN(auto result, engine.Synthesize(plan.input, plan.settings, sink));
+  TimedSpeech out;
+  out.duration_seconds = static_cast<double>(pcm.size()) / engine.sample_rate();
+  CHORUS_ASSIGN_OR_RETURN(auto encoder, media::AudioEncoder::Make(plan.format, engine.sample_rate()));
+  CHORUS_TRY(encoder->Write(pcm, out.audio));
+  CHORUS_TRY(encoder->Finish(out.audio));
+  out.content_type = std::string(media::ContentType(plan.format));
+  out.alignment = engines::AlignCharacters(plan.input, result.words, out.duration_seconds);
+  out.words = engines::AlignWords(plan.input, result.words, out.duration_seconds);
+  return out;
+}
+
+Task<Result<TimedSpeech>> SpeechService::SynthesizeWithTimings(const Caller& caller, SpeechPlan plan) {
+  auto work = [this, &plan] { return SynthesizeTimed(engine_, plan); };
   auto timed = co_await blocking_.Run(std::move(work));
   if (timed) co_await Meter(caller.user_id, CodePoints(plan.input), timed->duration_seconds);
   co_return timed;

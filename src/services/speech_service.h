@@ -61,6 +61,12 @@ class SpeechStream {
   std::shared_ptr<Shared> shared_;
 };
 
+// Checks a request and resolves its voice and format for `engine` (what SpeechService::Plan does;
+// the offline CLI uses it directly).
+Result<SpeechPlan> PlanSpeech(const SpeechRequest& request, const engines::TtsEngine& engine);
+// Synthesises and encodes the whole text with its timings. Blocking.
+Result<TimedSpeech> SynthesizeTimed(engines::TtsEngine& engine, const SpeechPlan& plan);
+
 class SpeechService {
  public:
   SpeechService(engines::TtsEngine& engine, BlockingPool& blocking, store::AsyncDb& db)

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "media/audio_probe.h"
 #include "store/migrate.h"
 #include "tests/support/process.h"
 #include "tests/support/test_db.h"
@@ -97,6 +98,33 @@ TEST_P(MigrateCliTest, MigratesReportsAndRefusesAChangedMigration) {
 }
 
 CHORUS_INSTANTIATE_FOR_BACKENDS(MigrateCliTest);
+
+TEST(CliTest, SpeakWritesAudioAndTimingsOffline) {
+  testing::TempDir dir;
+  const std::string audio = (dir.path() / "out.wav").string(), times = (dir.path() / "t.json").string();
+  auto [code, out] = RunCommand({CHORUS_BINARY, "speak", "go forward ten meters", "-o", audio, "--voice", "echo",
+                                 "--timestamps", times});
+  ASSERT_EQ(code, 0) << out;
+  std::ifstream wav(audio, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(wav)), std::istreambuf_iterator<char>());
+  auto info = media::ProbeAudio(bytes);
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_GT(info->duration_seconds, 0.8);
+  std::ifstream json_file(times);
+  const std::string text((std::istreambuf_iterator<char>(json_file)), std::istreambuf_iterator<char>());
+  const auto timings = boost::json::parse(text);
+  std::string joined;
+  for (const auto& c : timings.at("alignment").at("characters").as_array()) joined += c.as_string();
+  EXPECT_EQ(joined, "go forward ten meters");
+  EXPECT_EQ(timings.at("words").as_array().size(), 4u);
+
+  auto [bad_code, bad] = RunCommand({CHORUS_BINARY, "speak", "   ", "-o", audio});
+  EXPECT_EQ(bad_code, 2) << bad;
+  auto [voices_code, voices] = RunCommand({CHORUS_BINARY, "voices"});
+  EXPECT_EQ(voices_code, 0);
+  EXPECT_NE(voices.find("en-us"), std::string::npos);
+  EXPECT_NE(voices.find("alloy"), std::string::npos);
+}
 
 TEST(CliTest, RoutesListsEveryRouteWithItsAccess) {
   TempDir dir;
