@@ -14,6 +14,7 @@
 #include "api/job_routes.h"
 #include "api/llm_routes.h"
 #include "api/openai_routes.h"
+#include "api/track_routes.h"
 #include "api/ops.h"
 #include "app/process_metrics.h"
 #include "app/version.h"
@@ -187,6 +188,12 @@ Status Runtime::BuildRoutes() {
   speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *blocking_, *async_db_);
   CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway, {"tts-1", "tts-1-hd", "espeak-ng"}));
   CHORUS_TRY(api::AddAudioRoutes(router_, *speech_));
+  blobs_ = std::make_unique<storage::FileBlobStore>(std::filesystem::path(config_.data_dir) / "blobs");
+  const std::string public_url =
+      config_.http.public_url.empty() ? "http://" + config_.listen : config_.http.public_url;
+  tracks_ = std::make_unique<services::TrackService>(*async_db_, *blocking_, *blobs_, *tts_engine_, public_url);
+  CHORUS_TRY(api::AddTrackRoutes(router_, *tracks_));
+  registry_.Add([tracks = tracks_.get()](std::string& out) { tracks->RenderMetrics(out); });
   CHORUS_TRY(api::AddConversationRoutes(router_, *conversations_));
   CHORUS_TRY(api::AddUsageRoutes(router_, *usage_));
   CHORUS_TRY(api::AddProviderAdminRoutes(router_, *llm_->catalog));

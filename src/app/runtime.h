@@ -35,6 +35,8 @@
 #include "services/job_service.h"
 #include "services/provider_key_service.h"
 #include "services/speech_service.h"
+#include "services/track_service.h"
+#include "storage/blob_store.h"
 #include "services/usage_service.h"
 #include "store/async_db.h"
 #include "store/database.h"
@@ -107,6 +109,8 @@ class Runtime {
   std::unique_ptr<services::UsageService> usage_;
   std::unique_ptr<LazyTtsEngine> tts_engine_;
   std::unique_ptr<services::SpeechService> speech_;
+  std::unique_ptr<storage::FileBlobStore> blobs_;
+  std::unique_ptr<services::TrackService> tracks_;
   http::Router router_;
   std::unique_ptr<http::HttpMetrics> http_metrics_;
   std::unique_ptr<http::Dispatcher> dispatcher_;

@@ -36,6 +36,7 @@ struct HttpConfig {
   std::vector<std::string> cors_origins;
   bool cors_allow_credentials = false;
   bool access_log = true;
+  std::string public_url;  // how clients reach this server ("https://api.example.com"); empty: http://<listen>
 };
 
 struct StorageConfig {

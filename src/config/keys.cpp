@@ -206,6 +206,10 @@ std::vector<KeyDef> BuildTable() {
            [](auto& c) -> auto& { return c.http.cors_allow_credentials; }),
       Bool("http.access_log", "Write one line per request (method, route, status, bytes, µs, request id).",
            [](auto& c) -> auto& { return c.http.access_log; }),
+      String("http.public_url",
+             "How clients reach this server, e.g. `https://api.example.com`, for links Chorus stores (a track's "
+             "audio URL). Empty: `http://` and the listen address.",
+             [](auto& c) -> auto& { return c.http.public_url; }),
       Int("storage.pool_size",
           "Database connections: readers beside the one writer on SQLite, the pool size on PostgreSQL.",
           [](auto& c) -> auto& { return c.storage.pool_size; }, 1, 256),

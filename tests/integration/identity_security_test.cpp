@@ -86,6 +86,11 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
     auto r = api().Get("/api/v1/conversations/" + conversation_id + "/messages", alice);
     return r.status == 200 && r.json.at("data").as_array().size() == 1;
   };
+  // A stored track of alice's.
+  auto track = api().Post("/api/v1/speech", {{"input", "Alice's words."}, {"voice", "alloy"}}, alice);
+  ASSERT_EQ(track.status, 201) << track.body;
+  const std::string track_id = track.Str("id");
+  auto track_untouched = [&] { return api().Get("/api/v1/tracks/" + track_id + "/alignment", alice).status == 200; };
   // pattern -> (alice's value for the parameter, a probe that alice's resource still exists)
   struct Case {
     std::string value;
@@ -103,6 +108,9 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
       {"/api/v1/conversations/{id}/messages", {conversation_id, conversation_untouched}},
       // Not a per-user resource, but a name that is not served answers 404 all the same.
       {"/v1/models/{model}", {"some-model", [] { return true; }}},
+      {"/api/v1/tracks/{id}", {track_id, track_untouched}},
+      {"/api/v1/tracks/{id}/audio", {track_id, track_untouched}},
+      {"/api/v1/tracks/{id}/alignment", {track_id, track_untouched}},
   };
   int walked = 0;
   auto routes = RouteTable(dir_);

@@ -1,0 +1,96 @@
+// Stored speech through the real binary: POST /api/v1/speech, the cache, tracks, alignments, HTTP
+// ranges, ownership and cascading deletes, on both databases.
+#include <filesystem>
+
+#include "tests/integration/identity_fixture.h"
+#include "tests/support/http_client.h"
+
+namespace chorus::testing {
+namespace {
+
+namespace json = boost::json;
+
+class TrackTest : public IdentityTest {
+ protected:
+  HttpResponse Audio(const std::string& id, const std::string& token, const std::string& range = "") {
+    std::string headers = "Authorization: Bearer " + token + "\r\n";
+    if (!range.empty()) headers += "Range: " + range + "\r\n";
+    auto r = Fetch(server_->port(), "GET", "/api/v1/tracks/" + id + "/audio", {}, headers);
+    EXPECT_TRUE(r);
+    return r ? *r : HttpResponse();
+  }
+  size_t Blobs() {
+    size_t n = 0;
+    const auto root = dir_.path() / "data" / "blobs";
+    if (!std::filesystem::exists(root)) return 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) n += e.is_regular_file();
+    return n;
+  }
+};
+
+TEST_P(TrackTest, StoresReusesServesRangesAndDeletes) {
+  Start();
+  const std::string token = SignUp("ann");
+  const json::object body{{"input", "Tracks are stored once and served in ranges."}, {"voice", "fable"}};
+  auto first = api().Post("/api/v1/speech", body, token);
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_FALSE(first.json.at("cached").as_bool());
+  const std::string id = first.Str("id");
+  EXPECT_NE(first.Str("url").find("/api/v1/tracks/" + id + "/audio"), std::string::npos);
+  auto again = api().Post("/api/v1/speech", body, token);
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_TRUE(again.json.at("cached").as_bool());
+  EXPECT_EQ(again.Str("id"), id) << "an identical request reuses the stored track";
+  EXPECT_EQ(Blobs(), 1u);
+
+  const HttpResponse whole = Audio(id, token);
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.Header("Content-Type"), "audio/mpeg");
+  EXPECT_EQ(whole.Header("Accept-Ranges"), "bytes");
+  const size_t size = whole.body.size();
+  ASSERT_GT(size, 1000u);
+  const HttpResponse head = Audio(id, token, "bytes=0-99");
+  EXPECT_EQ(head.status, 206);
+  EXPECT_EQ(head.body, whole.body.substr(0, 100));
+  EXPECT_EQ(head.Header("Content-Range"), "bytes 0-99/" + std::to_string(size));
+  const HttpResponse tail = Audio(id, token, "bytes=-10");
+  EXPECT_EQ(tail.status, 206);
+  EXPECT_EQ(tail.body, whole.body.substr(size - 10));
+  const HttpResponse open_ended = Audio(id, token, "bytes=" + std::to_string(size - 5) + "-");
+  EXPECT_EQ(open_ended.body, whole.body.substr(size - 5));
+  const HttpResponse beyond = Audio(id, token, "bytes=" + std::to_string(size) + "-");
+  EXPECT_EQ(beyond.status, 416);
+  EXPECT_EQ(beyond.Header("Content-Range"), "bytes */" + std::to_string(size));
+
+  auto alignment = api().Get("/api/v1/tracks/" + id + "/alignment", token);
+  ASSERT_EQ(alignment.status, 200) << alignment.body;
+  std::string joined;
+  for (const auto& c : alignment.json.at("characters").as_array()) joined += c.as_string();
+  EXPECT_EQ(joined, "Tracks are stored once and served in ranges.");
+  EXPECT_EQ(api().Get("/api/v1/tracks", token).json.at("data").as_array().size(), 1u);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM tts_requests WHERE status = 'completed'")[0].Int(0), 2);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM audio_generation_history")[0].Int(0), 2);
+
+  const std::string other = SignUp("bob");
+  EXPECT_EQ(api().Get("/api/v1/tracks/" + id, other).status, 404);
+  EXPECT_EQ(Audio(id, other).status, 404);
+  EXPECT_EQ(api().Get("/api/v1/tracks/" + id + "/alignment", other).status, 404);
+  EXPECT_EQ(api().Call("DELETE", "/api/v1/tracks/" + id, {}, other).status, 404);
+  EXPECT_EQ(Audio(id, token).status, 200) << "no side effect";
+
+  EXPECT_EQ(api().Call("DELETE", "/api/v1/tracks/" + id, {}, token).status, 204);
+  EXPECT_EQ(api().Get("/api/v1/tracks/" + id, token).status, 404);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM audio_alignments")[0].Int(0), 0) << "cascaded";
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM audio_generation_history")[0].Int(0), 0) << "cascaded";
+  EXPECT_EQ(Blobs(), 0u) << "the audio went with its last track";
+
+  auto bad = api().Post("/api/v1/speech", {{"input", " "}, {"voice", "alloy"}}, token);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.ErrorParam(), "input");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM audio_tracks")[0].Int(0), 0) << "a bad request stores nothing";
+}
+
+CHORUS_INSTANTIATE_FOR_BACKENDS(TrackTest);
+
+}  // namespace
+}  // namespace chorus::testing
