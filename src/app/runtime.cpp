@@ -159,6 +159,7 @@ void Runtime::StartWorkers() {
 
 Runtime::~Runtime() {
   if (worker_pool_) worker_pool_->Stop(config_.http.shutdown_grace);
+  if (speech_pool_) speech_pool_->Join();
   if (cpu_) cpu_->Join();
   if (blocking_) blocking_->Join();
 }
@@ -185,13 +186,14 @@ Status Runtime::BuildRoutes() {
     CHORUS_ASSIGN_OR_RETURN(auto engine, engines::EspeakEngine::Open());
     return std::unique_ptr<engines::TtsEngine>(std::move(engine));
   });
-  speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *blocking_, *async_db_);
+  speech_pool_ = std::make_unique<BlockingPool>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_);
   CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway, {"tts-1", "tts-1-hd", "espeak-ng"}));
   CHORUS_TRY(api::AddAudioRoutes(router_, *speech_));
   blobs_ = std::make_unique<storage::FileBlobStore>(std::filesystem::path(config_.data_dir) / "blobs");
   const std::string public_url =
       config_.http.public_url.empty() ? "http://" + config_.listen : config_.http.public_url;
-  tracks_ = std::make_unique<services::TrackService>(*async_db_, *blocking_, *blobs_, *tts_engine_, public_url);
+  tracks_ = std::make_unique<services::TrackService>(*async_db_, *speech_pool_, *blobs_, *tts_engine_, public_url);
   CHORUS_TRY(api::AddTrackRoutes(router_, *tracks_));
   registry_.Add([tracks = tracks_.get()](std::string& out) { tracks->RenderMetrics(out); });
   CHORUS_TRY(api::AddConversationRoutes(router_, *conversations_));
@@ -271,6 +273,7 @@ int Runtime::Serve() {
   server.Run();
   if (worker_pool_) worker_pool_->Stop(config_.http.shutdown_grace);
   maintenance.Stop();
+  speech_pool_->Join();
   cpu_->Join();
   blocking_->Join();
   log::Info("stopped");

@@ -108,6 +108,9 @@ class Runtime {
   std::unique_ptr<services::ConversationService> conversations_;
   std::unique_ptr<services::UsageService> usage_;
   std::unique_ptr<LazyTtsEngine> tts_engine_;
+  // Speech encoding holds a thread for a whole request (paced by the client): its own pool, so that
+  // slow listeners can never take the threads database work runs on.
+  std::unique_ptr<BlockingPool> speech_pool_;
   std::unique_ptr<services::SpeechService> speech_;
   std::unique_ptr<storage::FileBlobStore> blobs_;
   std::unique_ptr<services::TrackService> tracks_;

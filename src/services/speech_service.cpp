@@ -102,11 +102,17 @@ struct SpeechStream::Shared {
   std::atomic<bool> cancelled{false};
   std::atomic<bool> succeeded{false};
 
-  // Blocks the producer while the channel is full. False once the consumer has gone.
+  // Blocks the producer while the channel is full. False once the consumer has gone, or has not
+  // taken anything for a minute (a stalled reader must not hold a thread for ever).
   bool Send(std::string chunk) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     for (;;) {
       if (cancelled.load()) return false;
       if (channel.try_send(boost::system::error_code(), chunk)) return true;
+      if (std::chrono::steady_clock::now() > give_up) {
+        cancelled.store(true);
+        return false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
@@ -208,13 +214,17 @@ Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, 
   auto executor = co_await asio::this_coro::executor;
   auto shared = std::make_shared<SpeechStream::Shared>(executor);
   const std::string user_id = caller.user_id;
-  auto produce = [this, shared, plan = std::move(plan)]() -> double { return Produce(plan, *shared); };
-  // Encoding runs on a blocking thread; this coroutine waits for it, meters it, and ends the stream
-  // with an empty chunk.
-  auto run = [this, shared, produce = std::move(produce), user_id,
-              characters = CodePoints(plan.input)]() mutable -> Task<void> {
-    const double seconds = co_await blocking_.Run(std::move(produce));
+  const size_t characters = CodePoints(plan.input);
+  auto produce = [this, shared, plan = std::move(plan)]() -> double {
+    const double seconds = Produce(plan, *shared);
+    // The end marker is sent here, on the blocking thread: Send may wait for room in the channel,
+    // which only the network coroutine (that must not block) makes.
     shared->Send(std::string());
+    return seconds;
+  };
+  // Encoding runs on a blocking thread; this coroutine waits for it and meters it.
+  auto run = [this, produce = std::move(produce), user_id, characters]() mutable -> Task<void> {
+    const double seconds = co_await blocking_.Run(std::move(produce));
     if (seconds >= 0) co_await Meter(user_id, characters, seconds);
   };
   asio::co_spawn(executor, std::move(run), asio::detached);

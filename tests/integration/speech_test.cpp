@@ -2,6 +2,7 @@
 // to the same duration, timings keep their invariants, bad requests name their field, and a long
 // text starts streaming long before it is done.
 #include <chrono>
+#include <thread>
 
 #include "base/encoding.h"
 #include "media/audio_probe.h"
@@ -124,6 +125,14 @@ TEST_P(SpeechTest, ALongTextStreamsItsFirstBytesEarly) {
   const auto end_at = Clock::now();
   ASSERT_NE(rest.find("\r\n0\r\n\r\n"), std::string::npos) << "the stream ended";
   EXPECT_LT(first_at - start, (end_at - start) / 2) << "the first audio left before half the time was over";
+  // Metered once the stream is done: the characters spoken and the seconds of audio.
+  int64_t characters = 0;
+  for (int i = 0; i < 100 && characters == 0; ++i) {
+    auto rows = Sql("SELECT characters, audio_seconds FROM usage_metrics WHERE service = 'tts'");
+    if (!rows.empty()) characters = rows[0].Int(0);
+    if (characters == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(characters, static_cast<int64_t>(text.size()));
 }
 
 CHORUS_INSTANTIATE_FOR_BACKENDS(SpeechTest);
