@@ -100,14 +100,9 @@ Result<Conversation> Get(Connection& conn, std::string_view user_id, std::string
 
 Result<Page<Conversation>> List(Connection& conn, std::string_view user_id, const PageRequest& page) {
   if (!IsUuid(user_id)) return Page<Conversation>{};
-  const int limit = ClampLimit(page.limit);
   Query q(fmt::format("SELECT {} FROM conversations WHERE ", kConversationColumns));
   q.Add("user_id = ?", {user_id});
-  if (!page.after.empty()) {
-    CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
-    q.Add(" AND (created_at, id) < (?, ?)", {cursor.created_at, cursor.id});
-  }
-  q.Add(" ORDER BY created_at DESC, id DESC LIMIT ?", {limit + 1});
+  CHORUS_ASSIGN_OR_RETURN(const int limit, AddNewestFirstPage(q, page));
   CHORUS_ASSIGN_OR_RETURN(Rows rows, q.Run(conn));
   std::vector<Conversation> items;
   for (Row r : rows) items.push_back(ConversationFromRow(r));

@@ -23,15 +23,10 @@ template <typename T, typename F>
 Result<Page<T>> ListOwned(Connection& conn, const char* columns, const char* table, std::string_view user_id,
                           const PageRequest& page, F from_row) {
   if (!IsUuid(user_id)) return Page<T>{};
-  const int limit = ClampLimit(page.limit);
   // `columns` and `table` are constants of this file; every value is bound.
   Query query(fmt::format("SELECT {} FROM {} WHERE user_id = ", columns, table));
   query.Add("?", {user_id});
-  if (!page.after.empty()) {
-    CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
-    query.Add(" AND (created_at, id) < (?, ?)", {cursor.created_at, cursor.id});
-  }
-  query.Add(" ORDER BY created_at DESC, id DESC LIMIT ?", {limit + 1});
+  CHORUS_ASSIGN_OR_RETURN(const int limit, AddNewestFirstPage(query, page));
   CHORUS_ASSIGN_OR_RETURN(Rows rows, query.Run(conn));
   std::vector<T> items;
   for (Row r : rows) items.push_back(from_row(r));

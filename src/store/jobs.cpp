@@ -268,16 +268,11 @@ Result<Job> GetAny(Connection& conn, std::string_view id) {
 
 Result<Page<Job>> List(Connection& conn, std::string_view user_id, const JobFilter& filter, const PageRequest& page) {
   if (!IsUuid(user_id)) return Page<Job>{};
-  const int limit = ClampLimit(page.limit);
   Query q(fmt::format("SELECT {} FROM jobs WHERE ", kColumns));
   q.Add("user_id = ?", {user_id});
   if (filter.kind) q.Add(" AND kind = ?", {*filter.kind});
   if (filter.status) q.Add(" AND status = ?", {*filter.status});
-  if (!page.after.empty()) {
-    CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
-    q.Add(" AND (created_at, id) < (?, ?)", {cursor.created_at, cursor.id});
-  }
-  q.Add(" ORDER BY created_at DESC, id DESC LIMIT ?", {limit + 1});
+  CHORUS_ASSIGN_OR_RETURN(const int limit, AddNewestFirstPage(q, page));
   CHORUS_ASSIGN_OR_RETURN(Rows rows, q.Run(conn));
   return MakePage(All(rows), limit, [](const Job& j) { return Cursor{j.created_at, j.id}; });
 }

@@ -20,4 +20,14 @@ Query& Query::Add(std::string_view fragment, std::initializer_list<Value> values
   return *this;
 }
 
+Result<int> AddNewestFirstPage(Query& q, const PageRequest& page) {
+  const int limit = ClampLimit(page.limit);
+  if (!page.after.empty()) {
+    CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
+    q.Add(" AND (created_at, id) < (?, ?)", {cursor.created_at, cursor.id});
+  }
+  q.Add(" ORDER BY created_at DESC, id DESC LIMIT ?", {limit + 1});
+  return limit;
+}
+
 }  // namespace chorus::store

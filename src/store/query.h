@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/page.h"
 
 namespace chorus::store {
 
@@ -27,5 +28,10 @@ class Query {
   std::string sql_;
   std::vector<Value> params_;
 };
+
+// Appends the keyset condition of `page` (rows before its cursor) and the newest-first order, asking
+// for one row more than the page holds (see MakePage in store/page.h). Returns the page size;
+// kInvalidArgument (param "after") for a cursor Chorus did not make.
+Result<int> AddNewestFirstPage(Query& q, const PageRequest& page);
 
 }  // namespace chorus::store

@@ -110,14 +110,9 @@ Result<AudioTrack> Get(Connection& conn, std::string_view user_id, std::string_v
 
 Result<Page<AudioTrack>> List(Connection& conn, std::string_view user_id, const PageRequest& page) {
   if (!IsUuid(user_id)) return Page<AudioTrack>{};
-  const int limit = ClampLimit(page.limit);
   Query q(fmt::format("SELECT {} FROM audio_tracks WHERE ", kTrackColumns));
   q.Add("user_id = ?", {user_id});
-  if (!page.after.empty()) {
-    CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
-    q.Add(" AND (created_at, id) < (?, ?)", {cursor.created_at, cursor.id});
-  }
-  q.Add(" ORDER BY created_at DESC, id DESC LIMIT ?", {limit + 1});
+  CHORUS_ASSIGN_OR_RETURN(const int limit, AddNewestFirstPage(q, page));
   CHORUS_ASSIGN_OR_RETURN(Rows rows, q.Run(conn));
   std::vector<AudioTrack> items;
   for (Row r : rows) items.push_back(TrackFromRow(r));

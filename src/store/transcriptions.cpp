@@ -104,18 +104,13 @@ Result<Transcription> Get(Connection& conn, std::string_view user_id, std::strin
 Result<Page<Transcription>> List(Connection& conn, std::string_view user_id, const TranscriptionFilter& filter,
                                  const PageRequest& page) {
   if (!IsUuid(user_id)) return Page<Transcription>{};
-  const int limit = ClampLimit(page.limit);
   Query q(fmt::format("SELECT {} FROM transcriptions WHERE ", kColumns));
   q.Add("user_id = ?", {user_id});
   if (filter.status) q.Add(" AND status = ?", {*filter.status});
   if (filter.language) q.Add(" AND language = ?", {*filter.language});
   if (filter.created_from) q.Add(" AND created_at >= ?", {*filter.created_from});
   if (filter.created_to) q.Add(" AND created_at < ?", {*filter.created_to});
-  if (!page.after.empty()) {
-    CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
-    q.Add(" AND (created_at, id) < (?, ?)", {cursor.created_at, cursor.id});
-  }
-  q.Add(" ORDER BY created_at DESC, id DESC LIMIT ?", {limit + 1});
+  CHORUS_ASSIGN_OR_RETURN(const int limit, AddNewestFirstPage(q, page));
   CHORUS_ASSIGN_OR_RETURN(Rows rows, q.Run(conn));
   std::vector<Transcription> items;
   for (Row r : rows) items.push_back(FromRow(r));

@@ -94,15 +94,10 @@ Status Delete(Connection& conn, std::string_view id) {
 }
 
 Result<Page<User>> List(Connection& conn, const UserFilter& filter, const PageRequest& page) {
-  const int limit = ClampLimit(page.limit);
   Query q(std::string("SELECT ") + kColumns + " FROM users WHERE 1 = 1");
   if (filter.access_role) q.Add(" AND access_role = ?", {*filter.access_role});
   if (filter.is_active) q.Add(" AND is_active = ?", {*filter.is_active});
-  if (!page.after.empty()) {
-    CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
-    q.Add(" AND (created_at, id) < (?, ?)", {cursor.created_at, cursor.id});
-  }
-  q.Add(" ORDER BY created_at DESC, id DESC LIMIT ?", {limit + 1});
+  CHORUS_ASSIGN_OR_RETURN(const int limit, AddNewestFirstPage(q, page));
   CHORUS_ASSIGN_OR_RETURN(Rows rows, q.Run(conn));
   std::vector<User> items;
   for (Row r : rows) items.push_back(FromRow(r));
