@@ -16,12 +16,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-json::value Embedded(const std::string& text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return ec ? json::value(json::object()) : v;
-}
-
 json::object ConversationJson(const store::Conversation& c) {
   return json::object{{"id", c.id},
                       {"object", "conversation"},
@@ -29,7 +23,7 @@ json::object ConversationJson(const store::Conversation& c) {
                       {"model", c.model},
                       {"system_prompt", OrNull(c.system_prompt)},
                       {"context_window_size", c.context_window_size},
-                      {"metadata", Embedded(c.metadata)},
+                      {"metadata", StoredJson(c.metadata)},
                       {"created_at", c.created_at},
                       {"updated_at", c.updated_at}};
 }
@@ -41,8 +35,8 @@ json::object MessageJson(const store::Message& m) {
                       {"role", m.role},
                       {"content", m.content},
                       {"token_count", m.token_count ? json::value(*m.token_count) : json::value(nullptr)},
-                      {"metadata", Embedded(m.metadata)},
-                      {"provider_metadata", Embedded(m.provider_metadata)},
+                      {"metadata", StoredJson(m.metadata)},
+                      {"provider_metadata", StoredJson(m.provider_metadata)},
                       {"created_at", m.created_at}};
 }
 

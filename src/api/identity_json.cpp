@@ -8,17 +8,6 @@ namespace chorus::api {
 
 namespace json = boost::json;
 
-namespace {
-
-// A JSON column read back as a value; a column that somehow fails to parse reads as null.
-json::value Embedded(const std::string& text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return ec ? json::value(nullptr) : v;
-}
-
-}  // namespace
-
 json::object UserJson(const store::User& u) {
   json::object o;
   o["id"] = u.id;
@@ -33,7 +22,7 @@ json::object UserJson(const store::User& u) {
   o["account_type"] = u.account_type;
   o["access_role"] = u.access_role;
   o["credits"] = u.credits;
-  o["metadata"] = Embedded(u.metadata);
+  o["metadata"] = StoredJson(u.metadata);
   o["last_login_at"] = OrNull(u.last_login_at);
   o["last_seen_at"] = OrNull(u.last_seen_at);
   o["created_at"] = u.created_at;
@@ -72,7 +61,7 @@ json::object SettingsJson(const store::UserSettings& s) {
   o["object"] = "settings";
   o["preferred_language"] = s.preferred_language;
   o["summary_quality"] = s.summary_quality;
-  o["settings_json"] = Embedded(s.settings_json);
+  o["settings_json"] = StoredJson(s.settings_json);
   o["updated_at"] = OrNull(s.updated_at);
   return o;
 }

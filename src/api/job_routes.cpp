@@ -13,13 +13,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-json::value Embedded(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  return ec ? json::value(nullptr) : v;
-}
-
 Task<Response> GetJob(services::JobService& jobs, Request& req) {
   auto job = co_await jobs.Get(CallerOf(req), std::string(req.PathParam("id")));
   if (!job) co_return http::ErrorResponse(job.error());
@@ -78,7 +71,7 @@ json::object JobJson(const store::Job& j) {
                       {"cancel_requested", j.cancel_requested},
                       {"callback_url", opt(j.callback_url)},
                       {"last_error", opt(j.last_error)},
-                      {"result", Embedded(j.result)},
+                      {"result", StoredJsonOrNull(j.result)},
                       {"created_at", j.created_at},
                       {"updated_at", j.updated_at},
                       {"started_at", opt(j.started_at)},

@@ -100,4 +100,14 @@ services::Caller CallerOf(const http::Request& request) {
 json::value OrNull(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
 json::value OrNull(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
+json::value StoredJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? json::value(nullptr) : v;
+}
+
+json::value StoredJsonOrNull(const std::optional<std::string>& text) {
+  return text ? StoredJson(std::string_view(*text)) : json::value(nullptr);
+}
+
 }  // namespace chorus::api

@@ -52,6 +52,11 @@ http::Response JsonListOf(const Items& items, ToJson to_json, const std::string&
 // The authenticated caller of a route declared kUser or kAdmin.
 services::Caller CallerOf(const http::Request& request);
 
+// A JSON column read back as a value (the schema checks that it is JSON); one that somehow does not
+// parse reads as null rather than failing the response.
+boost::json::value StoredJson(std::string_view text);
+boost::json::value StoredJsonOrNull(const std::optional<std::string>& text);
+
 // JSON for a nullable string/double field.
 boost::json::value OrNull(const std::optional<std::string>& v);
 boost::json::value OrNull(const std::optional<double>& v);

@@ -16,8 +16,6 @@ using http::Request;
 using http::Response;
 
 json::object TrackJson(const store::AudioTrack& t) {
-  boost::system::error_code ec;
-  json::value metadata = json::parse(t.metadata, ec);
   return json::object{{"id", t.id},
                       {"object", "audio.track"},
                       {"url", t.url},
@@ -25,7 +23,7 @@ json::object TrackJson(const store::AudioTrack& t) {
                       {"duration", t.duration},
                       {"content_type", OrNull(t.content_type)},
                       {"byte_size", t.byte_size ? json::value(*t.byte_size) : json::value(nullptr)},
-                      {"metadata", ec ? json::value(json::object()) : metadata},
+                      {"metadata", StoredJson(t.metadata)},
                       {"created_at", t.created_at}};
 }
 
@@ -105,9 +103,9 @@ Task<Response> TrackAlignment(services::TrackService& tracks, Request& req) {
   auto a = co_await tracks.Alignment(CallerOf(req), std::string(req.PathParam("id")));
   if (!a) co_return http::ErrorResponse(a.error());
   co_return Json(200, json::object{{"object", "audio.alignment"},
-                                   {"characters", json::parse(a->characters)},
-                                   {"character_start_times_seconds", json::parse(a->start_times)},
-                                   {"character_end_times_seconds", json::parse(a->end_times)}});
+                                   {"characters", StoredJson(a->characters)},
+                                   {"character_start_times_seconds", StoredJson(a->start_times)},
+                                   {"character_end_times_seconds", StoredJson(a->end_times)}});
 }
 
 Task<Response> DeleteTrack(services::TrackService& tracks, Request& req) {
