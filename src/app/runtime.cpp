@@ -100,6 +100,7 @@ int NetworkThreads(const config::Config& config) {
 Result<std::unique_ptr<Runtime>> Runtime::Open(const config::Config& config) {
   std::unique_ptr<Runtime> rt(new Runtime(config));
   CHORUS_TRY(EnsurePrivateDirectory(config.data_dir));
+  CHORUS_TRY(EnsurePrivateDirectory(std::filesystem::path(config.data_dir) / "uploads"));
   CHORUS_ASSIGN_OR_RETURN(rt->db_, OpenDatabase(config));
   // One blocking thread per connection the database can lend: work never queues behind a thread
   // that is only waiting for a connection.
@@ -242,6 +243,9 @@ int Runtime::Serve() {
       .threads = NetworkThreads(config_),
       .max_header_bytes = config_.http.max_header_bytes,
       .max_body_bytes = config_.http.max_body_bytes,
+      .spool_dir = (std::filesystem::path(config_.data_dir) / "uploads").string(),
+      .max_upload_bytes = config_.http.max_upload_bytes,
+      .upload_timeout = config_.http.upload_timeout,
       .read_timeout = config_.http.read_timeout,
       .idle_timeout = config_.http.idle_timeout,
       .write_timeout = config_.http.write_timeout,

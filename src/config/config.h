@@ -28,7 +28,9 @@ struct HttpConfig {
   int threads = 0;  // 0: one per core
   uint64_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 16 * 1024 * 1024;
+  uint64_t max_upload_bytes = 512ull * 1024 * 1024;  // multipart uploads, spooled to <data_dir>/uploads
   milliseconds read_timeout{30000};   // to read one request, from its first byte
+  milliseconds upload_timeout{600000};  // to read one multipart upload
   milliseconds idle_timeout{60000};   // between requests on a keep-alive connection
   milliseconds write_timeout{60000};  // for one write to a client that does not read
   int max_connections = 4096;

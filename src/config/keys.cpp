@@ -185,6 +185,12 @@ std::vector<KeyDef> BuildTable() {
            "Largest request body. A larger Content-Length gets 413 before the body is read; a chunked "
            "body is cut off at the limit.",
            [](auto& c) -> auto& { return c.http.max_body_bytes; }, 0, 64 * kGiB),
+      Size("http.max_upload_bytes",
+           "Largest multipart/form-data body (audio uploads). Uploads are written to an unnamed file "
+           "under <data_dir>/uploads, never held in memory; a larger Content-Length gets 413.",
+           [](auto& c) -> auto& { return c.http.max_upload_bytes; }, 0, 64 * kGiB),
+      Duration("http.upload_timeout", "Time allowed to receive one whole multipart upload.",
+               [](auto& c) -> auto& { return c.http.upload_timeout; }, milliseconds(10), hours(24)),
       Duration("http.read_timeout", "Time allowed to receive one whole request, from its first byte.",
                [](auto& c) -> auto& { return c.http.read_timeout; }, milliseconds(10), hours(24)),
       Duration("http.idle_timeout", "Time a keep-alive connection may wait for its next request.",

@@ -1,5 +1,11 @@
 #include "http/request.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include "base/strings.h"
 
 namespace chorus::http {
@@ -60,6 +66,30 @@ std::string_view Request::PathParam(std::string_view name) const {
     if (key == name) return value;
   }
   return {};
+}
+
+SpooledBody::~SpooledBody() { ::close(fd_); }
+
+std::string SpooledBody::path() const { return "/proc/self/fd/" + std::to_string(fd_); }
+
+Result<size_t> Request::ReadBody(uint64_t offset, std::span<char> out) const {
+  if (!spooled_) {
+    if (offset >= body_.size()) return size_t{0};
+    const size_t n = std::min<uint64_t>(out.size(), body_.size() - offset);
+    std::memcpy(out.data(), body_.data() + offset, n);
+    return n;
+  }
+  if (offset >= spooled_->size()) return size_t{0};
+  const size_t want = std::min<uint64_t>(out.size(), spooled_->size() - offset);
+  size_t done = 0;
+  while (done < want) {
+    const ssize_t n = ::pread(spooled_->fd(), out.data() + done, want - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Unexpected(ErrorCode::kInternal, std::string("reading the request body: ") + std::strerror(errno));
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
 }
 
 }  // namespace chorus::http

@@ -3,15 +3,39 @@
 // as the request. Path parameters are percent-decoded; query values are decoded on access.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "base/result.h"
 #include "http/method.h"
 
 namespace chorus::http {
+
+// A request body the server wrote to an unnamed file instead of memory (multipart uploads, see
+// ServerSettings::spool_dir). The file has no name (it was unlinked when created), so nothing is left
+// behind when the request ends or the process dies; it lives as long as the last owner of this object.
+class SpooledBody {
+ public:
+  SpooledBody(int fd, uint64_t size) : fd_(fd), size_(size) {}
+  ~SpooledBody();
+  SpooledBody(const SpooledBody&) = delete;
+  SpooledBody& operator=(const SpooledBody&) = delete;
+
+  int fd() const { return fd_; }
+  uint64_t size() const { return size_; }
+  // A path that opens this same file for reading (/proc/self/fd/N), for libraries that want a path.
+  std::string path() const;
+
+ private:
+  int fd_;
+  uint64_t size_;
+};
 
 // Who is calling. Filled by the Authenticator for routes that need one (see router.h).
 struct Principal {
@@ -42,8 +66,15 @@ class Request {
   // A path parameter declared as {name} in the route pattern; empty if there is none.
   std::string_view PathParam(std::string_view name) const;
 
+  // The body held in memory; empty when it was spooled to a file (see spooled_body()).
   const std::string& body() const { return body_; }
   std::string& mutable_body() { return body_; }
+  // The body when the server spooled it to a file; nullptr when it is in body().
+  const std::shared_ptr<const SpooledBody>& spooled_body() const { return spooled_; }
+  uint64_t body_size() const { return spooled_ ? spooled_->size() : body_.size(); }
+  // Up to out.size() bytes of the body from `offset`, wherever the body is; fewer at its end.
+  // kInternal when the spool file cannot be read.
+  Result<size_t> ReadBody(uint64_t offset, std::span<char> out) const;
 
   const std::string& request_id() const { return request_id_; }
   const std::string& remote_address() const { return remote_address_; }
@@ -57,6 +88,7 @@ class Request {
   // Set by the server and the dispatcher.
   void AddHeader(std::string_view name, std::string_view value) { headers_.emplace_back(name, value); }
   void set_body(std::string body) { body_ = std::move(body); }
+  void set_spooled_body(std::shared_ptr<const SpooledBody> body) { spooled_ = std::move(body); }
   void set_request_id(std::string id) { request_id_ = std::move(id); }
   void set_remote_address(std::string address) { remote_address_ = std::move(address); }
   void set_route(std::string_view route, size_t index) {
@@ -72,6 +104,7 @@ class Request {
   std::vector<std::pair<std::string_view, std::string_view>> headers_;
   std::vector<std::pair<std::string_view, std::string>> params_;
   std::string body_;
+  std::shared_ptr<const SpooledBody> spooled_;
   std::string request_id_;
   std::string remote_address_;
   std::string_view route_;

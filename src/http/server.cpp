@@ -15,8 +15,15 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -98,6 +105,27 @@ class StreamedBody final : public BodyStream {
   uint64_t bytes_ = 0;
 };
 
+// Uploads are the bodies worth spooling to disk: multipart/form-data.
+bool IsUpload(const bhttp::request_header<>& header) {
+  static constexpr std::string_view kMultipart = "multipart/form-data";
+  return IEquals(header[bhttp::field::content_type].substr(0, kMultipart.size()), kMultipart);
+}
+
+// An unnamed file in `dir` (O_TMPFILE, or a name unlinked at once where the filesystem lacks it):
+// nothing to clean up after a crash.
+Result<int> OpenSpoolFile(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    std::string name = dir + "/upload-XXXXXX";
+    fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(name.c_str());
+  }
+  if (fd < 0) {
+    return Unexpected(ErrorCode::kUnavailable, "The server cannot store uploads right now.");
+  }
+  return fd;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -125,9 +153,12 @@ struct Server::Impl {
   asio::awaitable<void> RefuseRequest(Connection& c, Request& request, unsigned version, const Error& error,
                                       Clock::time_point start, int status = 0);
   asio::awaitable<void> Drain();
-  Error TooLarge() const {
-    return {ErrorCode::kPayloadTooLarge,
-            fmt::format("Request body is larger than the limit of {} bytes.", settings.max_body_bytes)};
+  static Error TooLarge(uint64_t limit) {
+    return {ErrorCode::kPayloadTooLarge, fmt::format("Request body is larger than the limit of {} bytes.", limit)};
+  }
+  bool SpoolEnabled() const { return !settings.spool_dir.empty(); }
+  uint64_t BodyLimit(const bhttp::request_header<>& header) const {
+    return SpoolEnabled() && IsUpload(header) ? settings.max_upload_bytes : settings.max_body_bytes;
   }
 
   const ServerSettings settings;
@@ -277,7 +308,9 @@ asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& 
   const auto start = Clock::now();
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(std::min<uint64_t>(settings.max_header_bytes, UINT32_MAX)));
-  parser.body_limit(settings.max_body_bytes);
+  // The largest body any request may have; the one for this request is set once its headers say
+  // whether it is an upload.
+  parser.body_limit(std::max(settings.max_body_bytes, SpoolEnabled() ? settings.max_upload_bytes : 0));
   c.stream.expires_after(settings.read_timeout);
   auto [ec, ignored] = co_await bhttp::async_read_header(c.stream, buffer, parser, kNoThrow);
 
@@ -290,7 +323,7 @@ asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& 
     request = Request(ParseMethod(message.method_string()), message.target());
     request.set_remote_address(remote);
     for (const auto& field : message) request.AddHeader(field.name_string(), field.value());
-    const Error too_large = TooLarge();
+    const Error too_large = TooLarge(BodyLimit(message));
     co_await RefuseRequest(c, request, message.version(), too_large, start);
     co_return false;
   }
@@ -308,37 +341,68 @@ asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& 
     co_return false;
   }
 
-  auto& message = parser.get();
-  request = Request(ParseMethod(message.method_string()), message.target());
+  // Header values are views into the parser's fields; moving the parser into the spooling one
+  // moves the field nodes, not the strings, so the views stay valid while `spooling` lives.
+  bhttp::request_header<>* header = &parser.get();
+  request = Request(ParseMethod(header->method_string()), header->target());
   request.set_remote_address(remote);
-  for (const auto& field : message) request.AddHeader(field.name_string(), field.value());
+  for (const auto& field : *header) request.AddHeader(field.name_string(), field.value());
 
-  if (const auto length = parser.content_length(); length && *length > settings.max_body_bytes) {
-    const Error too_large = TooLarge();
-    co_await RefuseRequest(c, request, message.version(), too_large, start);
+  const bool spool = SpoolEnabled() && IsUpload(*header);
+  const uint64_t limit = spool ? settings.max_upload_bytes : settings.max_body_bytes;
+  if (const auto length = parser.content_length(); length && *length > limit) {
+    const Error too_large = TooLarge(limit);
+    co_await RefuseRequest(c, request, header->version(), too_large, start);
     co_return false;
   }
+  std::optional<bhttp::request_parser<bhttp::file_body>> spooling;
   if (!parser.is_done()) {
-    if (IEquals(message[bhttp::field::expect], "100-continue")) {
+    if (IEquals((*header)[bhttp::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [write_ec, n] = co_await asio::async_write(c.stream, asio::buffer(kContinue.data(), kContinue.size()), kNoThrow);
       if (write_ec) co_return false;
     }
-    auto [body_ec, n] = co_await bhttp::async_read(c.stream, buffer, parser, kNoThrow);
+    boost::system::error_code body_ec;
+    if (spool) {
+      Result<int> fd = OpenSpoolFile(settings.spool_dir);
+      if (!fd) {
+        const Error unavailable = fd.error();
+        co_await RefuseRequest(c, request, header->version(), unavailable, start);
+        co_return false;
+      }
+      spooling.emplace(std::move(parser));
+      header = &spooling->get();
+      spooling->body_limit(limit);
+      c.stream.expires_after(settings.upload_timeout);
+      beast::file writer;  // owns the descriptor while the body is read; closed with the parser
+      writer.native_handle(*fd);
+      spooling->get().body().reset(std::move(writer), body_ec);
+      if (!body_ec) std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, *spooling, kNoThrow);
+      if (!body_ec) {
+        struct stat st{};
+        ::fstat(*fd, &st);
+        request.set_spooled_body(std::make_shared<const SpooledBody>(::dup(*fd), static_cast<uint64_t>(st.st_size)));
+      }
+    } else {
+      parser.body_limit(limit);
+      std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, parser, kNoThrow);
+    }
     if (body_ec == bhttp::error::body_limit) {
-      const Error too_large = TooLarge();
-      co_await RefuseRequest(c, request, message.version(), too_large, start);
+      const Error too_large = TooLarge(limit);
+      co_await RefuseRequest(c, request, header->version(), too_large, start);
       co_return false;
     }
     if (body_ec) co_return false;  // timeout or disconnect mid-body: nobody to answer
   }
-  request.set_body(std::move(message.body()));
+  if (!spooling) request.set_body(std::move(parser.get().body()));
+  const unsigned version = header->version();
+  const bool keep_alive = spooling ? spooling->keep_alive() : parser.keep_alive();
 
   dispatcher.metrics().in_flight().Add(1);
   Response response = co_await dispatcher.Dispatch(request);
-  const bool keep = message.keep_alive() && !draining.load();
+  const bool keep = keep_alive && !draining.load();
   uint64_t bytes = 0;
-  const bool written = co_await WriteResponse(c, message.version(), request.method() == Method::kHead, response,
+  const bool written = co_await WriteResponse(c, version, request.method() == Method::kHead, response,
                                               keep, bytes);
   dispatcher.metrics().in_flight().Add(-1);
   dispatcher.Record(request, response.status, bytes,

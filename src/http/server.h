@@ -4,7 +4,8 @@
 // One io_context per network thread; each connection lives on one of them, so a connection's code
 // never runs on two threads. Keep-alive, pipelining, chunked request and response bodies, and
 // 100-continue are supported. Limits: header bytes (431), body bytes (413 from Content-Length
-// before the body is read; a chunked body is cut off at the limit), a read timeout per request,
+// before the body is read; a chunked body is cut off at the limit; uploads have a limit of their own
+// and are spooled to disk, see ServerSettings::spool_dir), a read timeout per request,
 // an idle timeout between requests, a write timeout against clients that stop reading, and a cap
 // on open connections (503 and close).
 //
@@ -31,6 +32,12 @@ struct ServerSettings {
   int threads = 1;
   uint64_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 16 * 1024 * 1024;
+  // multipart/form-data bodies (uploads) go to an unnamed file in this directory instead of memory,
+  // up to max_upload_bytes; handlers read them with Request::ReadBody. Empty: they are read into
+  // memory like any other body, up to max_body_bytes.
+  std::string spool_dir;
+  uint64_t max_upload_bytes = 512ull * 1024 * 1024;
+  std::chrono::milliseconds upload_timeout{600000};  // replaces read_timeout once an upload's headers are in
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds write_timeout{60000};

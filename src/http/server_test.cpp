@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <filesystem>
 #include <thread>
 
 #include "http/sse.h"
@@ -29,6 +30,12 @@ class TestServer {
   explicit TestServer(ServerSettings settings) {
     Add(Method::kGet, "/hello", [](Request&) -> Task<Response> { co_return Response::Text(200, "hello"); });
     Add(Method::kPost, "/echo", [](Request& r) -> Task<Response> { co_return Response::Text(200, r.body()); });
+    // Where the body landed and what it holds.
+    Add(Method::kPost, "/upload", [](Request& r) -> Task<Response> {
+      std::string bytes(r.body_size(), '\0');
+      auto n = r.ReadBody(0, bytes);
+      co_return Response::Text(200, std::string(r.spooled_body() ? "spooled:" : "memory:") + (n ? bytes : "error"));
+    });
     Add(Method::kGet, "/slow", [](Request& r) -> Task<Response> {
       co_await Sleep(std::chrono::milliseconds(std::stoi(r.Query("ms").value_or("300"))));
       co_return Response::Text(200, "slow done");
@@ -130,6 +137,55 @@ TEST(ServerTest, ContentLengthOverTheLimitGets413BeforeTheBodyIsSent) {
   EXPECT_NE(r->body.find("\"code\":\"payload_too_large\""), std::string::npos);
   EXPECT_FALSE(r->Header("X-Request-Id").empty());
   EXPECT_TRUE(c.ClosedWithin(2s));
+}
+
+ServerSettings Spooling() {
+  ServerSettings s = Small();
+  s.spool_dir = ::testing::TempDir();
+  s.max_upload_bytes = 4096;
+  return s;
+}
+
+std::string Upload(size_t body_bytes, std::string_view content_type = "multipart/form-data; boundary=b") {
+  return "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: " + std::string(content_type) +
+         "\r\nContent-Length: " + std::to_string(body_bytes) + "\r\n\r\n" + std::string(body_bytes, 'u');
+}
+
+TEST(ServerTest, MultipartUploadsAreSpooledToAnUnnamedFileUpToTheirOwnLimit) {
+  TestServer server(Spooling());
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.Send(Upload(3000)));  // over max_body_bytes, under max_upload_bytes
+  auto r = c.ReadResponse(2s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "spooled:" + std::string(3000, 'u'));
+  // Nothing is left in the spool directory: the file never had a name there.
+  for (const auto& entry : std::filesystem::directory_iterator(::testing::TempDir())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("upload-", 0), std::string::npos) << entry.path();
+  }
+
+  RawConnection other(server.port());
+  ASSERT_TRUE(other.Send(Upload(500, "text/plain")));  // not an upload: in memory as before
+  r = other.ReadResponse(2s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "memory:" + std::string(500, 'u'));
+}
+
+TEST(ServerTest, AnUploadOverItsLimitGets413BeforeTheBodyIsSent) {
+  TestServer server(Spooling());
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.Send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                     "Content-Length: 2000000000\r\n\r\n"));
+  auto r = c.ReadResponse(2s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("4096 bytes"), std::string::npos) << r->body;
+
+  RawConnection json(server.port());  // the upload limit does not lift the ordinary one
+  ASSERT_TRUE(json.Send(Upload(3000, "application/json")));
+  r = json.ReadResponse(2s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
 }
 
 TEST(ServerTest, AChunkedBodyIsCutOffAtTheLimit) {
