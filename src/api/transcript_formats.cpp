@@ -85,24 +85,6 @@ json::object VerboseJson(const engines::Transcript& t, Granularities g) {
   return out;
 }
 
-double NumberOr(const json::value* v, double fallback) {
-  return v != nullptr && v->is_number() ? v->to_number<double>() : fallback;
-}
-std::string StringOr(const json::value* v) {
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-engines::RecognizedWord WordFromStored(const json::value& value) {
-  engines::RecognizedWord w;
-  const json::array* a = value.if_array();
-  if (a == nullptr || a->size() < 3) return w;
-  w.word = StringOr(&(*a)[0]);
-  w.start = NumberOr(&(*a)[1], 0);
-  w.end = NumberOr(&(*a)[2], 0);
-  w.confidence = a->size() > 3 ? NumberOr(&(*a)[3], 0) : 0;
-  return w;
-}
-
 }  // namespace
 
 Result<TranscriptFormat> ParseTranscriptFormat(std::string_view name, std::string_view param) {
@@ -145,42 +127,6 @@ std::string LanguageName(std::string_view code) {
     if (c == base) return std::string(name);
   }
   return std::string(code);
-}
-
-json::array SegmentsJson(const engines::Transcript& transcript) {
-  json::array segments;
-  for (const auto& s : transcript.segments) {
-    json::array words;
-    for (const auto& w : s.words) {
-      words.push_back(json::array{json::value(w.word), Rounded(w.start), Rounded(w.end), Rounded(w.confidence)});
-    }
-    segments.push_back(json::object{{"start", Rounded(s.start)},
-                                    {"end", Rounded(s.end)},
-                                    {"text", s.text},
-                                    {"confidence", Rounded(s.confidence)},
-                                    {"words", std::move(words)}});
-  }
-  return segments;
-}
-
-engines::Transcript TranscriptFromStored(std::string text, std::string language, double duration,
-                                         const json::value& segments) {
-  engines::Transcript t{.text = std::move(text), .language = std::move(language), .duration = duration};
-  const json::array* array = segments.if_array();
-  if (array == nullptr) return t;
-  for (const auto& item : *array) {
-    const json::object* o = item.if_object();
-    if (o == nullptr) continue;
-    engines::RecognizedSegment s{.start = NumberOr(o->if_contains("start"), 0),
-                                 .end = NumberOr(o->if_contains("end"), 0),
-                                 .text = StringOr(o->if_contains("text")),
-                                 .confidence = NumberOr(o->if_contains("confidence"), 0)};
-    if (const json::value* words = o->if_contains("words"); words != nullptr && words->is_array()) {
-      for (const auto& w : words->get_array()) s.words.push_back(WordFromStored(w));
-    }
-    t.segments.push_back(std::move(s));
-  }
-  return t;
 }
 
 }  // namespace chorus::api

@@ -1,9 +1,6 @@
-// A transcript in each of OpenAI's response_format values (json, text, srt, vtt, verbose_json), and
-// stored as JSON in a transcription's metadata so that it can be rendered again later. Pure
+// A transcript in each of OpenAI's response_format values (json, text, srt, vtt, verbose_json). Pure
 // functions: the routes and `chorus transcribe` share them.
 #pragma once
-
-#include <boost/json/object.hpp>
 
 #include <string>
 #include <string_view>
@@ -40,12 +37,5 @@ std::string VttTime(double seconds);
 // The language's English name in lower case as OpenAI reports it ("en" -> "english"); the code
 // itself when it is not known.
 std::string LanguageName(std::string_view code);
-
-// The segments and words as stored in metadata ("segments": [{start, end, text, confidence,
-// words: [[word, start, end, confidence], ...]}]) and read back. Reading tolerates a missing or
-// malformed value (an empty transcript keeps its text).
-boost::json::array SegmentsJson(const engines::Transcript& transcript);
-engines::Transcript TranscriptFromStored(std::string text, std::string language, double duration,
-                                         const boost::json::value& segments);
 
 }  // namespace chorus::api

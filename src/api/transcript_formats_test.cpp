@@ -69,20 +69,6 @@ TEST(TranscriptFormatsTest, JsonAndTextCarryTheText) {
   EXPECT_EQ(RenderTranscript(Sample(), TranscriptFormat::kText).body, Sample().text + "\n");
 }
 
-TEST(TranscriptFormatsTest, StoredSegmentsReadBackTheSame) {
-  const engines::Transcript original = Sample();
-  const json::value stored = json::parse(json::serialize(SegmentsJson(original)));
-  const auto back = TranscriptFromStored(original.text, "en", original.duration, stored);
-  ASSERT_EQ(back.segments.size(), 2u);
-  EXPECT_EQ(RenderTranscript(back, TranscriptFormat::kSrt).body, RenderTranscript(original, TranscriptFormat::kSrt).body);
-  EXPECT_EQ(back.segments[0].words[3].word, "meters");
-  EXPECT_DOUBLE_EQ(back.segments[0].words[3].confidence, 0.6);
-  // Damaged metadata keeps the text and drops what it cannot read.
-  const auto damaged = TranscriptFromStored("t", "en", 1, json::parse(R"([1, {"words": [3]}])"));
-  EXPECT_EQ(damaged.text, "t");
-  ASSERT_EQ(damaged.segments.size(), 1u);
-}
-
 TEST(TranscriptFormatsTest, UnknownFormatsNameTheParameter) {
   EXPECT_EQ(ParseTranscriptFormat("txt").value(), TranscriptFormat::kText);
   auto bad = ParseTranscriptFormat("docx", "format");

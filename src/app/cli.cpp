@@ -13,6 +13,7 @@
 #include "app/version.h"
 #include "base/log.h"
 #include "app/speech_cli.h"
+#include "app/transcribe_cli.h"
 #include "config/config.h"
 #include "services/provider_key_service.h"
 
@@ -324,6 +325,14 @@ int RunCli(int argc, char** argv) {
   speak->add_option("--speed", speak_options.speed, "0.25 to 4.0");
   speak->add_option("--timestamps", speak_options.timestamps, "Write character and word times to this JSON file");
   auto* voices = app.add_subcommand("voices", "List the voices chorus speak and /v1/audio/speech take");
+  TranscribeCliOptions transcribe_options;
+  auto* transcribe = app.add_subcommand("transcribe", "Speech to text offline: chorus transcribe FILE... [--format srt]");
+  transcribe->add_option("files", transcribe_options.files, "Audio files (wav, mp3, ogg/opus, flac, m4a, webm, aac)")
+      ->required();
+  transcribe->add_option("--format", transcribe_options.format, "txt, json, verbose_json, srt or vtt");
+  transcribe->add_option("--model", transcribe_options.model, "pocketsphinx-en-us (default) or whisper-1");
+  transcribe->add_option("--language", transcribe_options.language, "en");
+  transcribe->add_option("--model-dir", transcribe_options.model_dir, "The PocketSphinx model directory");
 
   try {
     app.parse(argc, argv);
@@ -345,6 +354,7 @@ int RunCli(int argc, char** argv) {
   if (rotate->parsed()) return RotateMasterKey(keys_options);
   if (speak->parsed()) return Speak(speak_options);
   if (voices->parsed()) return Voices();
+  if (transcribe->parsed()) return Transcribe(transcribe_options);
   return kUsageError;
 }
 

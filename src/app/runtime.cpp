@@ -15,12 +15,14 @@
 #include "api/llm_routes.h"
 #include "api/openai_routes.h"
 #include "api/track_routes.h"
+#include "api/transcription_routes.h"
 #include "api/ops.h"
 #include "app/process_metrics.h"
 #include "app/version.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "engines/espeak_engine.h"
+#include "engines/pocketsphinx_engine.h"
 #include "store/pool_metrics.h"
 #include "store/postgres/postgres_database.h"
 #include "store/sqlite/sqlite_database.h"
@@ -139,7 +141,33 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const config::Config& config) {
   rt->job_notifier_ = std::make_unique<jobs::JobNotifier>(*rt->db_, rt->job_signal_);
   rt->job_service_ = std::make_unique<services::JobService>(*rt->async_db_, *rt->blocking_, *rt->url_guard_,
                                                            *rt->webhook_secrets_, *rt->job_notifier_);
+  rt->blobs_ = std::make_unique<storage::FileBlobStore>(std::filesystem::path(config.data_dir) / "blobs");
+  CHORUS_TRY(rt->OpenSpeechToText());
   return rt;
+}
+
+// The transcription service and its job kind, before any worker starts (a worker-only node runs
+// these jobs too).
+Status Runtime::OpenSpeechToText() {
+  const config::SttConfig& stt = config_.stt;
+  engines::PocketSphinxOptions options{.model_dir = stt.model_dir, .max_decoders = stt.decoders};
+  stt_engine_ = std::make_unique<LazySttEngine>(
+      std::vector<std::string>{"en"}, [options]() -> Result<std::unique_ptr<engines::SttEngine>> {
+        CHORUS_ASSIGN_OR_RETURN(auto engine, engines::PocketSphinxEngine::Open(options));
+        return std::unique_ptr<engines::SttEngine>(std::move(engine));
+      });
+  stt_pool_ = std::make_unique<BlockingPool>(static_cast<size_t>(stt.decoders));
+  audio_fetcher_ = std::make_unique<http::client::Client>(
+      *url_guard_, http::client::ClientSettings{.connect_timeout = config_.outbound.connect_timeout,
+                                                .read_timeout = config_.outbound.read_timeout,
+                                                .max_response_bytes = stt.max_url_bytes});
+  CHORUS_ASSIGN_OR_RETURN(auto prices, services::ParseSttPrices(stt.prices));
+  services::SttSettings settings{.max_seconds = std::chrono::duration<double>(stt.max_duration).count(),
+                                 .price_per_minute = std::move(prices)};
+  transcriptions_ = std::make_unique<services::TranscriptionService>(
+      *stt_engine_, *stt_pool_, *async_db_, *blobs_, *audio_fetcher_, *job_service_, std::move(settings));
+  handlers_.Add(services::kTranscriptionJobKind, transcriptions_->job_handler());
+  return Ok();
 }
 
 void Runtime::StartWorkers() {
@@ -160,6 +188,7 @@ void Runtime::StartWorkers() {
 
 Runtime::~Runtime() {
   if (worker_pool_) worker_pool_->Stop(config_.http.shutdown_grace);
+  if (stt_pool_) stt_pool_->Join();
   if (speech_pool_) speech_pool_->Join();
   if (cpu_) cpu_->Join();
   if (blocking_) blocking_->Join();
@@ -191,11 +220,11 @@ Status Runtime::BuildRoutes() {
   speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_);
   CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway, {"tts-1", "tts-1-hd", "espeak-ng"}));
   CHORUS_TRY(api::AddAudioRoutes(router_, *speech_));
-  blobs_ = std::make_unique<storage::FileBlobStore>(std::filesystem::path(config_.data_dir) / "blobs");
   const std::string public_url =
       config_.http.public_url.empty() ? "http://" + config_.listen : config_.http.public_url;
   tracks_ = std::make_unique<services::TrackService>(*async_db_, *speech_pool_, *blobs_, *tts_engine_, public_url);
   CHORUS_TRY(api::AddTrackRoutes(router_, *tracks_));
+  CHORUS_TRY(api::AddTranscriptionRoutes(router_, *transcriptions_));
   registry_.Add([tracks = tracks_.get()](std::string& out) { tracks->RenderMetrics(out); });
   CHORUS_TRY(api::AddConversationRoutes(router_, *conversations_));
   CHORUS_TRY(api::AddUsageRoutes(router_, *usage_));
@@ -276,6 +305,7 @@ int Runtime::Serve() {
   StartWorkers();
   server.Run();
   if (worker_pool_) worker_pool_->Stop(config_.http.shutdown_grace);
+  if (stt_pool_) stt_pool_->Join();
   maintenance.Stop();
   speech_pool_->Join();
   cpu_->Join();

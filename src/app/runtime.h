@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "api/identity_routes.h"
+#include "app/lazy_stt_engine.h"
 #include "app/lazy_tts_engine.h"
 #include "app/llm_stack.h"
 #include "auth/passwords.h"
@@ -35,6 +36,7 @@
 #include "services/job_service.h"
 #include "services/provider_key_service.h"
 #include "services/speech_service.h"
+#include "services/transcription_service.h"
 #include "services/track_service.h"
 #include "storage/blob_store.h"
 #include "services/usage_service.h"
@@ -56,6 +58,8 @@ class Runtime {
 
   // Builds services and routes; checks that every route declares its access.
   Status BuildRoutes();
+  // (Open) the speech-to-text engine, service and job kind.
+  Status OpenSpeechToText();
   const http::Router& router() const { return router_; }
 
   // Listens, serves until SIGTERM/SIGINT, drains. Returns the process exit code.
@@ -114,6 +118,12 @@ class Runtime {
   std::unique_ptr<services::SpeechService> speech_;
   std::unique_ptr<storage::FileBlobStore> blobs_;
   std::unique_ptr<services::TrackService> tracks_;
+  // Speech-to-text: recognitions hold a thread (and a decoder) for the length of the audio, so
+  // they run on a pool as wide as the engine has decoders.
+  std::unique_ptr<LazySttEngine> stt_engine_;
+  std::unique_ptr<BlockingPool> stt_pool_;
+  std::unique_ptr<http::client::Client> audio_fetcher_;
+  std::unique_ptr<services::TranscriptionService> transcriptions_;
   http::Router router_;
   std::unique_ptr<http::HttpMetrics> http_metrics_;
   std::unique_ptr<http::Dispatcher> dispatcher_;

@@ -21,4 +21,23 @@ std::string Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
+static_assert(sizeof(crypto_hash_sha256_state) <= 128);
+
+Sha256Stream::Sha256Stream() {
+  if (sodium_init() < 0) std::abort();
+  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_.data()));
+}
+
+void Sha256Stream::Update(std::string_view data) {
+  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_.data()),
+                            reinterpret_cast<const unsigned char*>(data.data()), data.size());
+}
+
+std::string Sha256Stream::FinishHex() {
+  std::string digest(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_.data()),
+                           reinterpret_cast<unsigned char*>(digest.data()));
+  return HexEncode(digest);
+}
+
 }  // namespace chorus

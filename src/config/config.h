@@ -97,6 +97,15 @@ struct LlmConfig {
   milliseconds reload_interval{30000};      // re-read admin-managed providers from the database
 };
 
+// Speech-to-text.
+struct SttConfig {
+  int decoders = 2;                       // recognitions at once (PocketSphinx: ~100 MB each)
+  milliseconds max_duration{4LL * 3600000};  // longer audio is refused while it is decoded
+  std::string model_dir = "/usr/share/pocketsphinx/model/en-us";
+  std::vector<std::string> prices;        // "model=USD per minute of audio"
+  uint64_t max_url_bytes = 256ull * 1024 * 1024;  // audio fetched from an audio_url
+};
+
 // One upstream from a [providers.NAME] table:
 //   kind = "openai" | "anthropic"; base_url; api_key ("env:VAR" reads the environment);
 //   models = ["gpt-4o-mini", "fast=gpt-4o-mini"] (a name callers use, optionally = the upstream's);
@@ -124,6 +133,7 @@ struct Config {
   JobsConfig jobs;
   OutboundConfig outbound;
   LlmConfig llm;
+  SttConfig stt;
   std::vector<ProviderConfig> providers;
 };
 

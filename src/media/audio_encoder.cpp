@@ -389,11 +389,13 @@ std::string_view ContentType(AudioFormat format) { return SpecOf(format).content
 
 std::string_view Extension(AudioFormat format) { return SpecOf(format).name; }
 
-// FFmpeg writes informational lines (encoder statistics, header rewrites it cannot do on a stream)
-// to standard error on its own; only its errors are worth a log line.
+// FFmpeg writes to standard error on its own: informational lines (encoder statistics, header
+// rewrites it cannot do on a stream) and, for every damaged packet of an uploaded file, an error line
+// ("invalid residual"), so a hostile upload could flood the log. Every failure that matters comes
+// back as an Error with FFmpeg's text; only fatal messages are left to FFmpeg.
 void QuietLibraryLogs() {
   static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_ERROR); });
+  std::call_once(once, [] { av_log_set_level(AV_LOG_FATAL); });
 }
 
 Result<std::unique_ptr<AudioEncoder>> AudioEncoder::Make(AudioFormat format, int input_rate) {

@@ -71,7 +71,8 @@ class AudioEncoder {
   virtual int output_rate() const = 0;
 };
 
-// Sets FFmpeg's process-wide log level to errors only (once). Called by Make and ProbeAudio.
+// Sets FFmpeg's process-wide log level to fatal messages only (once). Called by Make and whenever
+// encoded input is opened (ProbeAudio, AudioDecoder::Open).
 void QuietLibraryLogs();
 
 }  // namespace chorus::media

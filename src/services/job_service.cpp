@@ -28,12 +28,17 @@ Task<Result<store::Job>> JobService::Cancel(const Caller& caller, std::string id
 }
 
 Task<Status> JobService::CheckCallbackUrl(std::string url) {
+  std::string param = "callback_url";  // named: see the GCC 12 note in base/async.h
+  co_return co_await CheckUrl(std::move(url), std::move(param));
+}
+
+Task<Status> JobService::CheckUrl(std::string url, std::string param) {
   // Name resolution blocks: it runs on the blocking pool.
-  auto check = [this, &url]() -> Status {
+  auto check = [this, &url, &param]() -> Status {
     auto target = guard_.Check(url);
     if (!target) {
       Error e = std::move(target).error();
-      e.param = "callback_url";
+      e.param = param;
       return Unexpected(std::move(e));
     }
     return Ok();

@@ -29,6 +29,8 @@ class JobService {
   // Resolves and checks a callback URL as the delivery will. kInvalidArgument or kPermissionDenied,
   // param "callback_url".
   Task<Status> CheckCallbackUrl(std::string url);
+  // The same check for any URL from a user (an audio_url), errors naming `param`.
+  Task<Status> CheckUrl(std::string url, std::string param);
 
   Task<Result<std::string>> WebhookSecret(const Caller& caller);
   Task<Result<std::string>> RotateWebhookSecret(const Caller& caller);

@@ -166,4 +166,61 @@ Status FileBlobStore::Remove(std::string_view key) {
   return Ok();
 }
 
+Result<std::string> FileBlobStore::PutFile(const std::string& path, uint64_t offset, uint64_t length) {
+  Fd in(OpenRetrying(path.c_str(), O_RDONLY));
+  if (!in.ok()) return IoError("cannot open", path, errno);
+  std::error_code ec;
+  std::filesystem::create_directories(root_, ec);
+  if (ec) return IoError("cannot create", root_, ec.value());
+  // In the root, so that the rename into the blob's directory stays on one filesystem.
+  const std::filesystem::path temp = root_ / fmt::format(".incoming.{}.tmp", NewRequestId());
+  Fd out(OpenRetrying(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644));
+  if (!out.ok()) return IoError("cannot create", temp, errno);
+  auto fail = [&temp](Unexpected error) {
+    ::unlink(temp.c_str());
+    return error;
+  };
+  Sha256Stream hash;
+  std::string block(256 * 1024, '\0');
+  for (uint64_t done = 0; done < length;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(block.size(), length - done));
+    const ssize_t n = ::pread(in.get(), block.data(), want, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(IoError("cannot read", path, errno));
+    if (n == 0) return fail(Unexpected(ErrorCode::kInvalidArgument, "The byte range is not inside the file."));
+    const std::string_view chunk(block.data(), static_cast<size_t>(n));
+    hash.Update(chunk);
+    if (const int err = WriteAll(out.get(), chunk); err != 0) return fail(IoError("cannot write", temp, err));
+    done += static_cast<uint64_t>(n);
+  }
+  int err = ::fsync(out.get()) != 0 ? errno : 0;
+  if (const int close_err = out.Close(); err == 0) err = close_err;
+  if (err != 0) return fail(IoError("cannot write", temp, err));
+  return Install(temp, hash.FinishHex(), length);
+}
+
+Result<std::string> FileBlobStore::Install(const std::filesystem::path& temp, std::string key, uint64_t size) {
+  const std::filesystem::path path = PathFor(key);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == size) {
+    ::unlink(temp.c_str());
+    return key;
+  }
+  const std::filesystem::path dir = path.parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!ec && ::rename(temp.c_str(), path.c_str()) != 0) ec.assign(errno, std::generic_category());
+  if (ec) {
+    ::unlink(temp.c_str());
+    return IoError("cannot store", path, ec.value());
+  }
+  if (const int sync_err = SyncDirectory(dir); sync_err != 0) return IoError("cannot sync", dir, sync_err);
+  return key;
+}
+
+std::optional<std::string> FileBlobStore::LocalPath(std::string_view key) const {
+  if (!IsBlobKey(key)) return std::nullopt;
+  return PathFor(key).string();
+}
+
 }  // namespace chorus::storage

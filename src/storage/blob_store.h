@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,12 @@ class BlobStore {
   virtual Result<uint64_t> Size(std::string_view key) = 0;
   // kNotFound when there is no such blob.
   virtual Status Remove(std::string_view key) = 0;
+  // Stores `length` bytes of the file at `path` from `offset` (an upload spooled to disk), copied in
+  // blocks, never whole in memory. kInvalidArgument when the range is not inside the file.
+  virtual Result<std::string> PutFile(const std::string& path, uint64_t offset, uint64_t length) = 0;
+  // Where the blob can be read directly, when this backend keeps it on the local filesystem; nullopt
+  // otherwise (the caller then reads it with Read). Does not check that the blob exists.
+  virtual std::optional<std::string> LocalPath(std::string_view key) const { (void)key; return std::nullopt; }
   // Every method answers kInvalidArgument (param "key") for a key that IsBlobKey refuses.
 };
 
@@ -54,12 +61,17 @@ class FileBlobStore : public BlobStore {
   Result<std::string> Read(std::string_view key, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Size(std::string_view key) override;
   Status Remove(std::string_view key) override;
+  Result<std::string> PutFile(const std::string& path, uint64_t offset, uint64_t length) override;
+  std::optional<std::string> LocalPath(std::string_view key) const override;
 
   const std::filesystem::path& root() const { return root_; }
   // Where the blob with `key` lives (key must satisfy IsBlobKey).
   std::filesystem::path PathFor(std::string_view key) const;
 
  private:
+  // Moves a finished temporary file to the blob's place (or drops it when the blob is there).
+  Result<std::string> Install(const std::filesystem::path& temp, std::string key, uint64_t size);
+
   std::filesystem::path root_;
 };
 

@@ -48,6 +48,29 @@ TEST(BlobStoreTest, PutReadSizeRemove) {
   EXPECT_EQ(FilesUnder(tmp.path()), 0u);
 }
 
+TEST(BlobStoreTest, PutFileStoresAByteRangeOfAFileUnderTheSameKeyAsPut) {
+  testing::TempDir tmp;
+  FileBlobStore store(tmp.path() / "blobs");
+  std::string audio;
+  for (int i = 0; audio.size() < 600 * 1024; ++i) audio += static_cast<char>(i * 7 % 251);  // > one copy block
+  const fs::path upload = tmp.path() / "upload";
+  std::ofstream(upload, std::ios::binary) << "--preamble--" << audio << "--epilogue--";
+
+  auto key = store.PutFile(upload.string(), 12, audio.size());
+  ASSERT_TRUE(key) << key.error().message;
+  EXPECT_EQ(*key, Sha256Hex(audio));
+  EXPECT_EQ(*store.Read(*key, 0, audio.size() + 1), audio);
+  EXPECT_EQ(store.LocalPath(*key), store.PathFor(*key).string());
+  EXPECT_EQ(*store.PutFile(upload.string(), 12, audio.size()), *key) << "idempotent";
+  EXPECT_EQ(FilesUnder(tmp.path() / "blobs"), 1u) << "no temporary file is left behind";
+
+  auto past_end = store.PutFile(upload.string(), 12, audio.size() + 100);
+  ASSERT_FALSE(past_end);
+  EXPECT_EQ(past_end.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(FilesUnder(tmp.path() / "blobs"), 1u);
+  EXPECT_EQ(store.PutFile((tmp.path() / "missing").string(), 0, 1).error().code, ErrorCode::kInternal);
+}
+
 TEST(BlobStoreTest, SameBytesSameKeyAndOneFile) {
   testing::TempDir tmp;
   FileBlobStore store(tmp.path());

@@ -206,7 +206,7 @@ TEST_P(ConstraintsFixture, FullTextIndexFollowsInsertUpdateAndDelete) {
   EXPECT_TRUE(transcriptions::Search(*Write(), alice, "fox", 10)->empty()) << "the old text left the index";
   EXPECT_EQ(transcriptions::Search(*Write(), alice, "turtle", 10)->size(), 1u);
 
-  ASSERT_TRUE(transcriptions::Delete(*Write(), alice, t->id));
+  ASSERT_TRUE(transcriptions::Delete(*Write(), alice, t->id).has_value());
   EXPECT_TRUE(transcriptions::Search(*Write(), alice, "turtle", 10)->empty());
   if (dialect() == Dialect::kSqlite) {
     auto check = Write()->Exec("INSERT INTO transcriptions_fts (transcriptions_fts) VALUES ('integrity-check')");

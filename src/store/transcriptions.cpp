@@ -117,12 +117,22 @@ Result<Page<Transcription>> List(Connection& conn, std::string_view user_id, con
   return MakePage(std::move(items), limit, [](const Transcription& t) { return Cursor{t.created_at, t.id}; });
 }
 
-Status Delete(Connection& conn, std::string_view user_id, std::string_view id) {
+Result<std::optional<std::string>> Delete(Connection& conn, std::string_view user_id, std::string_view id) {
   if (!IsUuid(id) || !IsUuid(user_id)) return NotFound();
-  CHORUS_ASSIGN_OR_RETURN(Rows rows,
-                          conn.Exec("DELETE FROM transcriptions WHERE id = $1 AND user_id = $2", id, user_id));
-  if (rows.affected() == 0) return NotFound();
-  return Ok();
+  CHORUS_ASSIGN_OR_RETURN(
+      Rows rows, conn.Exec("DELETE FROM transcriptions WHERE id = $1 AND user_id = $2 RETURNING audio_url", id, user_id));
+  if (rows.empty()) return NotFound();
+  return rows[0].OptText(0);
+}
+
+Result<int64_t> CountByAudioUrl(Connection& conn, std::string_view audio_url) {
+  CHORUS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("SELECT count(*) FROM transcriptions WHERE audio_url = $1", audio_url));
+  return rows[0].Int(0);
+}
+
+Result<Transcription> GetById(Connection& conn, std::string_view id) {
+  if (!IsUuid(id)) return NotFound();
+  return One(conn.Exec(fmt::format("SELECT {} FROM transcriptions WHERE id = $1", kColumns), id));
 }
 
 Status MarkProcessing(Connection& conn, std::string_view id) {

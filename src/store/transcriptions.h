@@ -69,10 +69,13 @@ Result<Transcription> Create(Connection& conn, std::string_view user_id, const N
 Result<Transcription> Get(Connection& conn, std::string_view user_id, std::string_view id);
 Result<Page<Transcription>> List(Connection& conn, std::string_view user_id, const TranscriptionFilter& filter,
                                  const PageRequest& page);
-// kNotFound when it is not the user's.
-Status Delete(Connection& conn, std::string_view user_id, std::string_view id);
+// Returns the deleted row's audio_url (to release stored audio). kNotFound when it is not the user's.
+Result<std::optional<std::string>> Delete(Connection& conn, std::string_view user_id, std::string_view id);
+// How many transcriptions still name this audio_url (stored audio is shared by equal uploads).
+Result<int64_t> CountByAudioUrl(Connection& conn, std::string_view audio_url);
 
 // Worker side. kNotFound; kConflict when the row is not in a state that allows the step.
+Result<Transcription> GetById(Connection& conn, std::string_view id);
 Status MarkProcessing(Connection& conn, std::string_view id);
 Status Complete(Connection& conn, std::string_view id, const TranscriptionResult& result, std::string_view now);
 Status Fail(Connection& conn, std::string_view id, std::string_view error_message, std::string_view now);

@@ -8,6 +8,7 @@
 #include "media/audio_probe.h"
 #include "store/migrate.h"
 #include "tests/support/process.h"
+#include "tests/support/speech_audio.h"
 #include "tests/support/test_db.h"
 
 namespace chorus {
@@ -124,6 +125,34 @@ TEST(CliTest, SpeakWritesAudioAndTimingsOffline) {
   EXPECT_EQ(voices_code, 0);
   EXPECT_NE(voices.find("en-us"), std::string::npos);
   EXPECT_NE(voices.find("alloy"), std::string::npos);
+}
+
+TEST(CliTest, TranscribeWorksOfflineAndFailsBadFilesAlone) {
+  testing::TempDir dir;
+  const std::string wav = (dir.path() / "go.wav").string(), text = (dir.path() / "notes.wav").string();
+  std::ofstream(wav, std::ios::binary) << testing::GoForwardWav();
+  std::ofstream(text) << "not audio at all\n";
+
+  auto [code, srt] = RunCommand({CHORUS_BINARY, "transcribe", wav, "--format", "srt"});
+  ASSERT_EQ(code, 0) << srt;
+  EXPECT_NE(srt.find("00:00:00,"), std::string::npos) << srt;
+  EXPECT_NE(srt.find("go forward ten meters\n"), std::string::npos) << srt;
+  EXPECT_EQ(srt.find('\r'), std::string::npos) << "piped output has no progress bar";
+
+  auto [json_code, json] = RunCommand({CHORUS_BINARY, "transcribe", wav, "--format", "json", "--model", "whisper-1"});
+  ASSERT_EQ(json_code, 0) << json;
+  EXPECT_EQ(boost::json::parse(json).at("text").as_string(), "go forward ten meters");
+
+  // A file that is not audio fails alone: the others are still transcribed.
+  auto [mixed_code, mixed] = RunCommand({CHORUS_BINARY, "transcribe", text, wav});
+  EXPECT_EQ(mixed_code, 1) << mixed;
+  EXPECT_NE(mixed.find("notes.wav: the file is not audio"), std::string::npos) << mixed;
+  EXPECT_NE(mixed.find("==> " + wav + " <==\ngo forward ten meters\n"), std::string::npos) << mixed;
+
+  auto [bad_code, bad] = RunCommand({CHORUS_BINARY, "transcribe", wav, "--format", "docx"});
+  EXPECT_EQ(bad_code, 2) << bad;
+  auto [missing_code, missing] = RunCommand({CHORUS_BINARY, "transcribe", (dir.path() / "none.wav").string()});
+  EXPECT_EQ(missing_code, 1) << missing;
 }
 
 TEST(CliTest, RoutesListsEveryRouteWithItsAccess) {

@@ -91,6 +91,10 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
   ASSERT_EQ(track.status, 201) << track.body;
   const std::string track_id = track.Str("id");
   auto track_untouched = [&] { return api().Get("/api/v1/tracks/" + track_id + "/alignment", alice).status == 200; };
+  // A queued transcription of alice's (made directly: its job is never run here).
+  const std::string transcription_id = NewUuidV7();
+  Sql("INSERT INTO transcriptions (id, user_id, status) VALUES ($1, $2, 'pending')", {transcription_id, alice_id});
+  auto transcription_untouched = [&] { return api().Get("/api/v1/transcriptions/" + transcription_id, alice).status == 200; };
   // pattern -> (alice's value for the parameter, a probe that alice's resource still exists)
   struct Case {
     std::string value;
@@ -111,6 +115,7 @@ TEST_P(IdentityTest, EveryRouteWithAnIdRefusesAnotherUsersId) {
       {"/api/v1/tracks/{id}", {track_id, track_untouched}},
       {"/api/v1/tracks/{id}/audio", {track_id, track_untouched}},
       {"/api/v1/tracks/{id}/alignment", {track_id, track_untouched}},
+      {"/api/v1/transcriptions/{id}", {transcription_id, transcription_untouched}},
   };
   int walked = 0;
   auto routes = RouteTable(dir_);
