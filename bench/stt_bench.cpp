@@ -2,6 +2,7 @@
 // librivox test files: real-time factor, word error rate, and the throughput of two concurrent
 // recognitions against one. (Peak RSS against audio length is measured by bench/stt.sh on the binary.)
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,17 +194,20 @@ int main() {
   const media::AudioSource long_source = media::AudioSource::Memory(long_wav);
   const double long_audio = static_cast<double>(long_wav.size() - 44) / 32000;
   std::string text;
-  (void)Ours(**engine, long_source, text);  // loads the second decoder's pages
-  const double one = Ours(**engine, long_source, text);
-  const auto start = Clock::now();
-  std::thread other([&] {
+  (void)Ours(**engine, long_source, text);  // warms the caches and the second decoder's pages
+  const double one = BestOf(3, [&] { return Ours(**engine, long_source, text); });
+  const double two = BestOf(3, [&] {
+    const auto start = Clock::now();
+    std::thread other([&] {
+      std::string t;
+      (void)Ours(**engine, long_source, t);
+    });
     std::string t;
     (void)Ours(**engine, long_source, t);
+    other.join();
+    return Since(start);
   });
-  (void)Ours(**engine, long_source, text);
-  other.join();
-  const double two = Since(start);
-  std::printf("\nconcurrency on %u cores, %.0f s of audio each: one %.2f s, two at once %.2f s: "
+  std::printf("\nconcurrency on %u cores, %.0f s of audio each (best of 3): one %.2f s, two at once %.2f s: "
               "%.2fx the throughput of one (target >= 1.8x)\n",
               std::thread::hardware_concurrency(), long_audio, one, two, 2 * one / two);
   return 0;
