@@ -6,6 +6,7 @@ namespace {
 std::vector<llm::ProviderSpec> ConfiguredProviders(const config::Config& config) {
   std::vector<llm::ProviderSpec> specs;
   for (const auto& p : config.providers) {
+    if (p.models.empty()) continue;  // a speech-to-text provider only
     llm::ProviderSpec spec{.name = p.name,
                            .kind = p.kind == "anthropic" ? llm::ProviderKind::kAnthropic : llm::ProviderKind::kOpenAi,
                            .base_url = p.base_url,

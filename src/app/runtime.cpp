@@ -156,7 +156,29 @@ Status Runtime::OpenSpeechToText() {
         CHORUS_ASSIGN_OR_RETURN(auto engine, engines::PocketSphinxEngine::Open(options));
         return std::unique_ptr<engines::SttEngine>(std::move(engine));
       });
-  stt_pool_ = std::make_unique<BlockingPool>(static_cast<size_t>(stt.decoders));
+  services::SttModels models{.engines = {{services::kLocalSttModel, stt_engine_.get()}},
+                             .default_model = stt.default_model};
+  // Providers' models: their URLs are the operator's, not users', so any address may be reached.
+  CHORUS_ASSIGN_OR_RETURN(http::client::UrlGuard open_guard, http::client::UrlGuard::Make({"0.0.0.0/0", "::/0"}));
+  provider_guard_ = std::make_unique<http::client::UrlGuard>(std::move(open_guard));
+  provider_client_ = std::make_unique<http::client::Client>(
+      *provider_guard_, http::client::ClientSettings{.connect_timeout = config_.llm.connect_timeout,
+                                                     .read_timeout = std::chrono::minutes(10),
+                                                     .max_response_bytes = 16 << 20});
+  for (const auto& p : config_.providers) {
+    for (const auto& [name, upstream] : p.transcription_models) {
+      auto& engine = upstream_stt_.emplace_back(std::make_unique<services::UpstreamSttEngine>(
+          *provider_client_, services::UpstreamSttTarget{p.name, p.base_url, p.api_key, upstream}));
+      models.engines[name] = engine.get();
+    }
+  }
+  if (!models.engines.contains(models.default_model)) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "stt.default_model: \"" + models.default_model + "\" is neither " +
+                          services::kLocalSttModel + " nor a provider's transcription model");
+  }
+  // Upstream calls wait on the network, not a decoder: a few threads more for them.
+  stt_pool_ = std::make_unique<BlockingPool>(static_cast<size_t>(stt.decoders) + (upstream_stt_.empty() ? 0 : 4));
   audio_fetcher_ = std::make_unique<http::client::Client>(
       *url_guard_, http::client::ClientSettings{.connect_timeout = config_.outbound.connect_timeout,
                                                 .read_timeout = config_.outbound.read_timeout,
@@ -165,7 +187,7 @@ Status Runtime::OpenSpeechToText() {
   services::SttSettings settings{.max_seconds = std::chrono::duration<double>(stt.max_duration).count(),
                                  .price_per_minute = std::move(prices)};
   transcriptions_ = std::make_unique<services::TranscriptionService>(
-      *stt_engine_, *stt_pool_, *async_db_, *blobs_, *audio_fetcher_, *job_service_, std::move(settings));
+      std::move(models), *stt_pool_, *async_db_, *blobs_, *audio_fetcher_, *job_service_, std::move(settings));
   handlers_.Add(services::kTranscriptionJobKind, transcriptions_->job_handler());
   return Ok();
 }

@@ -37,6 +37,7 @@
 #include "services/provider_key_service.h"
 #include "services/speech_service.h"
 #include "services/transcription_service.h"
+#include "services/upstream_stt.h"
 #include "services/track_service.h"
 #include "storage/blob_store.h"
 #include "services/usage_service.h"
@@ -121,6 +122,9 @@ class Runtime {
   // Speech-to-text: recognitions hold a thread (and a decoder) for the length of the audio, so
   // they run on a pool as wide as the engine has decoders.
   std::unique_ptr<LazySttEngine> stt_engine_;
+  std::unique_ptr<http::client::UrlGuard> provider_guard_;
+  std::unique_ptr<http::client::Client> provider_client_;
+  std::vector<std::unique_ptr<services::UpstreamSttEngine>> upstream_stt_;
   std::unique_ptr<BlockingPool> stt_pool_;
   std::unique_ptr<http::client::Client> audio_fetcher_;
   std::unique_ptr<services::TranscriptionService> transcriptions_;

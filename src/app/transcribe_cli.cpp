@@ -73,7 +73,9 @@ Result<engines::Transcript> TranscribeFile(engines::SttEngine& engine, const std
 
 int Transcribe(const TranscribeCliOptions& o) {
   auto format = api::ParseTranscriptFormat(o.format, "format");
-  auto model = services::TranscriptionService::ResolveModel(o.model);
+  // Offline: the local model only (whisper-1 is its alias here too).
+  const services::SttModels offline{.engines = {{services::kLocalSttModel, nullptr}}};
+  auto model = offline.Resolve(o.model);
   if (!format || !model) {
     std::cerr << "chorus: " << (!format ? format.error().message : model.error().message) << "\n";
     return kUsageError;

@@ -103,19 +103,24 @@ struct SttConfig {
   milliseconds max_duration{4LL * 3600000};  // longer audio is refused while it is decoded
   std::string model_dir = "/usr/share/pocketsphinx/model/en-us";
   std::vector<std::string> prices;        // "model=USD per minute of audio"
+  std::string default_model = "pocketsphinx-en-us";  // what "whisper-1" and no model mean
   uint64_t max_url_bytes = 256ull * 1024 * 1024;  // audio fetched from an audio_url
 };
 
 // One upstream from a [providers.NAME] table:
 //   kind = "openai" | "anthropic"; base_url; api_key ("env:VAR" reads the environment);
 //   models = ["gpt-4o-mini", "fast=gpt-4o-mini"] (a name callers use, optionally = the upstream's);
-//   weight; input_price_per_million; output_price_per_million (USD per million tokens).
+//   weight; input_price_per_million; output_price_per_million (USD per million tokens);
+//   transcription_models = ["whisper-large-v3"] (speech-to-text models it serves at
+//   /v1/audio/transcriptions, in the same "name" or "name=upstream" form; priced by stt.prices).
+// A provider needs models or transcription_models (or both).
 struct ProviderConfig {
   std::string name;
   std::string kind = "openai";
   std::string base_url;
   std::string api_key;  // resolved: the plaintext key (never rendered)
   std::vector<std::pair<std::string, std::string>> models;  // (name callers use, upstream model)
+  std::vector<std::pair<std::string, std::string>> transcription_models;  // the same, for speech-to-text
   int weight = 1;
   double input_price_per_million = 0;
   double output_price_per_million = 0;

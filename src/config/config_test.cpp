@@ -182,6 +182,15 @@ models = ["claude-haiku"]
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("providers.x.kind"), std::string::npos) << bad.error().message;
   EXPECT_FALSE(Load({.file = WriteToml("[providers.x]\nbase_url = \"http://a/\"\n")})) << "models is required";
+  // A speech-to-text provider needs no chat models, and must speak OpenAI's dialect.
+  auto stt = Load({.file = WriteToml("[providers.w]\nbase_url = \"http://a/v1\"\n"
+                                     "transcription_models = [\"whisper-large-v3=large-v3\"]\n")});
+  ASSERT_TRUE(stt) << stt.error().message;
+  ASSERT_EQ(stt->providers[0].transcription_models.size(), 1u);
+  EXPECT_EQ(stt->providers[0].transcription_models[0].second, "large-v3");
+  EXPECT_TRUE(stt->providers[0].models.empty());
+  EXPECT_FALSE(Load({.file = WriteToml("[providers.w]\nkind = \"anthropic\"\nbase_url = \"http://a/\"\n"
+                                       "transcription_models = [\"w\"]\n")}));
   EXPECT_FALSE(Load({.file = WriteToml("[providers.x]\nbase_url = \"http://a/\"\nmodels = [\"m\"]\ncolour = 1\n")}));
 }
 

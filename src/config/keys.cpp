@@ -303,6 +303,10 @@ std::vector<KeyDef> BuildTable() {
                [](auto& c) -> auto& { return c.stt.max_duration; }, milliseconds(1000), hours(24)),
       String("stt.model_dir", "The PocketSphinx model directory (acoustic model, en-us.lm.bin, cmudict-en-us.dict).",
              [](auto& c) -> auto& { return c.stt.model_dir; }),
+      String("stt.default_model",
+             "The speech-to-text model that `whisper-1` and a request without a model get: "
+             "`pocketsphinx-en-us` (local) or a provider's transcription model.",
+             [](auto& c) -> auto& { return c.stt.default_model; }),
       StringList("stt.prices",
                  "Cost of speech-to-text per minute of audio, by model: `[\"whisper-1=0.006\"]`. Unlisted "
                  "models cost nothing.",

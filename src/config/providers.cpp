@@ -60,14 +60,14 @@ Status ApplyField(ProviderConfig& p, std::string_view key, const toml::node& nod
   } else if (key == "api_key") {
     if (!text) return Bad("api_key: expected a string (the key, or \"env:VARIABLE\")");
     CHORUS_ASSIGN_OR_RETURN(p.api_key, ApiKey(*text, env));
-  } else if (key == "models") {
+  } else if (key == "models" || key == "transcription_models") {
     const toml::array* list = node.as_array();
-    if (!list || list->empty()) return Bad("models: expected a non-empty list of model names");
+    if (!list || list->empty()) return Bad(fmt::format("{}: expected a non-empty list of model names", key));
     for (const auto& item : *list) {
       auto entry = item.value<std::string>();
-      if (!entry) return Bad("models: expected strings");
+      if (!entry) return Bad(fmt::format("{}: expected strings", key));
       CHORUS_ASSIGN_OR_RETURN(auto model, Model(*entry));
-      p.models.push_back(std::move(model));
+      (key == "models" ? p.models : p.transcription_models).push_back(std::move(model));
     }
   } else if (key == "weight") {
     auto weight = node.value<int64_t>();
@@ -102,7 +102,12 @@ Status ApplyProviders(Config& config, const toml::table& providers, const std::s
       }
     }
     if (p.base_url.empty()) return Bad(where + ": base_url is required");
-    if (p.models.empty()) return Bad(where + ": models is required");
+    if (p.models.empty() && p.transcription_models.empty()) {
+      return Bad(where + ": models (or transcription_models) is required");
+    }
+    if (!p.transcription_models.empty() && p.kind != "openai") {
+      return Bad(where + ": transcription_models needs kind = \"openai\"");
+    }
     names.insert(name);
     // A later file or table with the same name replaces the earlier one.
     std::erase_if(config.providers, [&](const ProviderConfig& q) { return q.name == name; });
@@ -116,12 +121,18 @@ std::string RenderProviders(const Config& config) {
   for (const auto& p : config.providers) {
     out += fmt::format("\n[providers.{}]\nkind = \"{}\"\nbase_url = \"{}\"\n", p.name, p.kind, p.base_url);
     if (!p.api_key.empty()) out += "api_key = \"<redacted>\"\n";
-    out += "models = [";
-    for (size_t i = 0; i < p.models.size(); ++i) {
-      const auto& [name, upstream] = p.models[i];
-      out += fmt::format("{}\"{}{}\"", i ? ", " : "", name, name == upstream ? "" : "=" + upstream);
-    }
-    out += fmt::format("]\nweight = {}\ninput_price_per_million = {}\noutput_price_per_million = {}\n", p.weight,
+    auto list = [&out](std::string_view key, const std::vector<std::pair<std::string, std::string>>& models) {
+      if (models.empty()) return;
+      out += fmt::format("{} = [", key);
+      for (size_t i = 0; i < models.size(); ++i) {
+        const auto& [name, upstream] = models[i];
+        out += fmt::format("{}\"{}{}\"", i ? ", " : "", name, name == upstream ? "" : "=" + upstream);
+      }
+      out += "]\n";
+    };
+    list("models", p.models);
+    list("transcription_models", p.transcription_models);
+    out += fmt::format("weight = {}\ninput_price_per_million = {}\noutput_price_per_million = {}\n", p.weight,
                        p.input_price_per_million, p.output_price_per_million);
   }
   return out;

@@ -99,8 +99,9 @@ json::object RequestMetadata(const TranscribeOptions& options, const std::string
   return m;
 }
 
+// An engine with no list of languages passes any on (an upstream provider decides).
 bool LanguageSupported(const engines::SttEngine& engine, std::string_view language) {
-  if (language.empty()) return true;
+  if (language.empty() || engine.languages().empty()) return true;
   std::string base(language.substr(0, language.find_first_of("-_")));
   for (char& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const auto& supported = engine.languages();
@@ -180,10 +181,10 @@ class TranscriptionService::Job final : public jobs::JobHandler {
   TranscriptionService& service_;
 };
 
-TranscriptionService::TranscriptionService(engines::SttEngine& engine, BlockingPool& pool, store::AsyncDb& db,
+TranscriptionService::TranscriptionService(SttModels models, BlockingPool& pool, store::AsyncDb& db,
                                            storage::BlobStore& blobs, const http::client::Client& fetcher,
                                            JobService& jobs, SttSettings settings)
-    : engine_(engine),
+    : models_(std::move(models)),
       pool_(pool),
       db_(db),
       blobs_(blobs),
@@ -196,19 +197,23 @@ TranscriptionService::~TranscriptionService() = default;
 
 jobs::JobHandler& TranscriptionService::job_handler() { return *job_; }
 
-Result<std::string> TranscriptionService::ResolveModel(std::string_view requested) {
-  // whisper-1 is OpenAI's name: clients that send it get the default engine.
-  if (requested.empty() || requested == kLocalSttModel || requested == "whisper-1") return std::string(kLocalSttModel);
-  return Unexpected(ErrorCode::kInvalidArgument,
-                    fmt::format("Unknown model '{}'; available: {}, whisper-1.", requested, kLocalSttModel), "model");
+Result<std::string> SttModels::Resolve(std::string_view requested) const {
+  // whisper-1 is OpenAI's name: clients that send it get the default model.
+  if (requested.empty() || requested == "whisper-1") return default_model;
+  if (engines.contains(requested)) return std::string(requested);
+  std::string names;
+  for (const auto& [name, engine] : engines) names += name + ", ";
+  return Unexpected(ErrorCode::kInvalidArgument, fmt::format("Unknown model '{}'; available: {}whisper-1.", requested, names),
+                    "model");
 }
 
-Status TranscriptionService::CheckOptions(const TranscribeOptions& options) const {
-  CHORUS_TRY(ResolveModel(options.model));
-  if (!LanguageSupported(engine_, options.language)) {
+Status SttModels::Check(std::string_view model, std::string_view language) const {
+  CHORUS_ASSIGN_OR_RETURN(const std::string name, Resolve(model));
+  const engines::SttEngine& engine = *engines.at(name);
+  if (!LanguageSupported(engine, language)) {
     return Unexpected(ErrorCode::kInvalidArgument,
-                      fmt::format("Language '{}' is not supported; supported: {}.", options.language,
-                                  fmt::join(engine_.languages(), ", ")),
+                      fmt::format("Language '{}' is not supported by {}; supported: {}.", language, name,
+                                  fmt::join(engine.languages(), ", ")),
                       "language");
   }
   return Ok();
@@ -224,11 +229,11 @@ Status TranscriptionService::Meter(store::Connection& conn, const std::string& u
 
 Task<Result<TranscriptionOutcome>> TranscriptionService::Transcribe(const Caller& caller, AudioInput audio,
                                                                     TranscribeOptions options) {
-  auto model = ResolveModel(options.model);
+  auto model = models_.Resolve(options.model);
   if (!model) co_return Unexpected(std::move(model).error());
-  if (auto ok = CheckOptions(options); !ok) co_return Unexpected(std::move(ok).error());
-  auto recognize = [this, &audio, &options] {
-    return RecognizeAudio(engine_, audio.source, settings_.max_seconds, options);
+  if (auto ok = models_.Check(*model, options.language); !ok) co_return Unexpected(std::move(ok).error());
+  auto recognize = [this, &audio, &options, &model] {
+    return RecognizeAudio(EngineFor(*model), audio.source, settings_.max_seconds, options);
   };
   auto transcript = co_await pool_.Run(recognize);
   if (!transcript) co_return Unexpected(std::move(transcript).error());
@@ -258,9 +263,9 @@ Task<Result<store::Transcription>> TranscriptionService::Submit(const Caller& ca
                                                                std::optional<std::string> audio_url,
                                                                TranscribeOptions options,
                                                                std::optional<std::string> callback_url) {
-  auto model = ResolveModel(options.model);
+  auto model = models_.Resolve(options.model);
   if (!model) co_return Unexpected(std::move(model).error());
-  if (auto ok = CheckOptions(options); !ok) co_return Unexpected(std::move(ok).error());
+  if (auto ok = models_.Check(*model, options.language); !ok) co_return Unexpected(std::move(ok).error());
   if (callback_url) {
     Status checked = co_await jobs_.CheckCallbackUrl(*callback_url);
     if (!checked) co_return Unexpected(std::move(checked).error());
@@ -324,6 +329,10 @@ Result<engines::Transcript> TranscriptionService::RunJob(jobs::JobContext& conte
   const TranscribeOptions options{.model = Text(payload.if_contains("model")),
                                   .language = Text(payload.if_contains("language")),
                                   .prompt = Text(payload.if_contains("prompt"))};
+  // The model as it was resolved at submission; one no longer configured fails the job.
+  auto model = models_.Resolve(row->model.value_or(""));
+  if (!model) return Unexpected(std::move(model).error());
+  engines::SttEngine& engine = EngineFor(*model);
   const std::string location = row->audio_url.value_or("");
   engines::ProgressSink progress = [&context](double) { return !context.stop_requested(); };
 
@@ -331,12 +340,12 @@ Result<engines::Transcript> TranscriptionService::RunJob(jobs::JobContext& conte
     const std::string key = location.substr(kBlobPrefix.size());
     if (auto path = blobs_.LocalPath(key)) {
       CHORUS_ASSIGN_OR_RETURN(uint64_t size, blobs_.Size(key));
-      return RecognizeAudio(engine_, media::AudioSource::FileRange(*path, 0, size), settings_.max_seconds, options,
+      return RecognizeAudio(engine, media::AudioSource::FileRange(*path, 0, size), settings_.max_seconds, options,
                             progress);
     }
     CHORUS_ASSIGN_OR_RETURN(uint64_t size, blobs_.Size(key));
     CHORUS_ASSIGN_OR_RETURN(std::string bytes, blobs_.Read(key, 0, size));
-    return RecognizeAudio(engine_, media::AudioSource::Memory(bytes), settings_.max_seconds, options, progress);
+    return RecognizeAudio(engine, media::AudioSource::Memory(bytes), settings_.max_seconds, options, progress);
   }
   const http::client::OutboundRequest get{.method = "GET", .url = location};
   auto fetched = fetcher_.Send(get);
@@ -350,7 +359,7 @@ Result<engines::Transcript> TranscriptionService::RunJob(jobs::JobContext& conte
     const ErrorCode code = fetched->status >= 500 ? ErrorCode::kUpstream : ErrorCode::kInvalidArgument;
     return Unexpected(code, fmt::format("Fetching the audio_url answered HTTP {}.", fetched->status), "audio_url");
   }
-  return RecognizeAudio(engine_, media::AudioSource::Memory(fetched->body), settings_.max_seconds, options, progress);
+  return RecognizeAudio(engine, media::AudioSource::Memory(fetched->body), settings_.max_seconds, options, progress);
 }
 
 Status TranscriptionService::FinishJob(store::Connection& conn, const store::Job& job,

@@ -40,6 +40,18 @@ namespace chorus::services {
 inline constexpr const char* kTranscriptionJobKind = "transcription";
 inline constexpr const char* kLocalSttModel = "pocketsphinx-en-us";
 
+// The speech-to-text models offered: a name -> its engine (the local PocketSphinx one, and those of
+// providers' transcription_models).
+struct SttModels {
+  std::map<std::string, engines::SttEngine*, std::less<>> engines;
+  std::string default_model = kLocalSttModel;  // what "whisper-1" and a request without a model get
+
+  // The canonical model for a requested name. kInvalidArgument (param "model") for an unknown one.
+  Result<std::string> Resolve(std::string_view requested) const;
+  // Checks the model and the language for it. kInvalidArgument with param "model" or "language".
+  Status Check(std::string_view model, std::string_view language) const;
+};
+
 struct SttSettings {
   double max_seconds = 4 * 3600;
   std::map<std::string, double, std::less<>> price_per_minute;  // by canonical model name
@@ -79,14 +91,11 @@ Result<engines::Transcript> RecognizeAudio(engines::SttEngine& engine, const med
 
 class TranscriptionService {
  public:
-  TranscriptionService(engines::SttEngine& engine, BlockingPool& pool, store::AsyncDb& db, storage::BlobStore& blobs,
+  TranscriptionService(SttModels models, BlockingPool& pool, store::AsyncDb& db, storage::BlobStore& blobs,
                        const http::client::Client& fetcher, JobService& jobs, SttSettings settings);
   ~TranscriptionService();
 
-  // The canonical model for a requested name. kInvalidArgument (param "model") for an unknown one.
-  static Result<std::string> ResolveModel(std::string_view requested);
-  // Checks the model and language before any audio is read. kInvalidArgument with param.
-  Status CheckOptions(const TranscribeOptions& options) const;
+  const SttModels& models() const { return models_; }
 
   // Recognises now. The result is stored as a completed transcription of the caller's and metered.
   Task<Result<TranscriptionOutcome>> Transcribe(const Caller& caller, AudioInput audio, TranscribeOptions options);
@@ -120,7 +129,10 @@ class TranscriptionService {
   Status FinishJob(store::Connection& conn, const store::Job& job, const jobs::JobOutcome& outcome);
   Status Meter(store::Connection& conn, const std::string& user_id, const std::string& model, double seconds);
 
-  engines::SttEngine& engine_;
+  // The engine of a model that Resolve returned.
+  engines::SttEngine& EngineFor(const std::string& model) const { return *models_.engines.at(model); }
+
+  const SttModels models_;
   BlockingPool& pool_;
   store::AsyncDb& db_;
   storage::BlobStore& blobs_;

@@ -3,12 +3,15 @@
 // and hostile uploads that must each get a clear 4xx and leave nothing stored.
 #include <algorithm>
 #include <filesystem>
+
+#include <fmt/format.h>
 #include <fstream>
 #include <regex>
 #include <thread>
 
 #include "base/encoding.h"
 #include "tests/integration/identity_fixture.h"
+#include "tests/support/fake_llm.h"
 #include "tests/support/http_client.h"
 #include "tests/support/speech_audio.h"
 #include "tests/support/webhook_receiver.h"
@@ -363,6 +366,58 @@ TEST_P(TranscriptionTest, JobsAreDurableSearchableAndOwned) {
   EXPECT_EQ(api().Call("DELETE", "/api/v1/transcriptions/" + second_id, {}, token).status, 204);
   EXPECT_EQ(Blobs(), 0u);
   EXPECT_EQ(api().Get("/api/v1/transcriptions/" + id, token).status, 404);
+}
+
+TEST_P(TranscriptionTest, ProviderModelsAreServedUpstream) {
+  FakeLlm fake;
+  const auto file = dir_.path() / "chorus.toml";
+  std::ofstream(file) << "[providers.cloud]\nkind = \"openai\"\nbase_url = \"" << fake.BaseUrl()
+                      << "\"\napi_key = \"env:CLOUD_KEY\"\n"
+                      << "transcription_models = [\"whisper-large-v3=whisper-large-v3-turbo\"]\n";
+  Start({"--config", file.string(), "--set", "stt.default_model=whisper-large-v3", "--set",
+         "stt.prices=whisper-large-v3=0.006"},
+        {"CLOUD_KEY=sk-cloud-secret", "CHORUS_JOBS_POLL_INTERVAL=50ms"});
+  const std::string token = SignUp("fay");
+  const std::string wav = GoForwardWav();
+  const double duration = (wav.size() - 44) / 32000.0;
+
+  // whisper-1 is the configured default: the provider's model.
+  auto r = Transcribe(wav, "verbose_json", token, {{"timestamp_granularities[]", "word"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object v = json::parse(r.body).as_object();
+  EXPECT_EQ(v.at("text").as_string(), fmt::format("fake transcript of {:.2f} seconds", duration)) << "the audio reached it";
+  EXPECT_EQ(v.at("language"), "english");
+  EXPECT_EQ(v.at("words").as_array().size(), 4u);
+  const auto sent = fake.LastRequest();
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->path, "/v1/audio/transcriptions");
+  EXPECT_EQ(sent->authorization, "Bearer sk-cloud-secret");
+  EXPECT_NE(sent->body.find("whisper-large-v3-turbo"), std::string::npos) << "the provider's name for the model";
+  EXPECT_NE(sent->body.find("fLaC"), std::string::npos) << "sent as FLAC";
+
+  // The local model stays available by name.
+  auto local = Upload("/v1/audio/transcriptions", {{"file", wav, "a.wav"}, {"model", "pocketsphinx-en-us"}}, token);
+  EXPECT_EQ(json::parse(local.body).at("text").as_string(), "go forward ten meters");
+
+  // Jobs go upstream too.
+  auto queued = Upload("/api/v1/transcriptions", {{"file", wav, "go.wav"}, {"model", "whisper-large-v3"}}, token);
+  ASSERT_EQ(queued.status, 202) << queued.body;
+  const json::object done = Poll(std::string(json::parse(queued.body).at("id").as_string()), token);
+  EXPECT_EQ(done.at("status"), "completed") << json::serialize(done);
+  EXPECT_EQ(done.at("model"), "whisper-large-v3");
+
+  // Provider failures come back as such.
+  fake.SetMode(FakeLlm::Mode::kFail429);
+  EXPECT_EQ(Transcribe(wav, "json", token).status, 429);
+  fake.SetMode(FakeLlm::Mode::kFail500);
+  EXPECT_EQ(Transcribe(wav, "json", token).status, 502);
+
+  // Metered at the configured price: 2 upstream requests of `duration` seconds cost 0.006 a minute.
+  auto usage = Sql("SELECT request_count, cost FROM usage_metrics WHERE service = 'asr'");
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_EQ(usage[0].Int(0), 3);
+  EXPECT_NEAR(usage[0].Double(1), 2 * 0.006 * duration / 60, 1e-6);
+  EXPECT_EQ(Log().find("sk-cloud-secret"), std::string::npos) << "the provider key is never logged";
 }
 
 CHORUS_INSTANTIATE_FOR_BACKENDS(TranscriptionTest);

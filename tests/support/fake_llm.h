@@ -1,7 +1,8 @@
 // A fake LLM upstream on loopback (test and benchmark code only), built on Chorus's own HTTP server.
 // It speaks one provider dialect, chosen at construction:
 //
-//   OpenAI     POST /v1/chat/completions (JSON or SSE with "stream":true), GET /v1/models
+//   OpenAI     POST /v1/chat/completions (JSON or SSE with "stream":true), GET /v1/models,
+//              POST /v1/audio/transcriptions (see fake_llm_audio.cpp)
 //   Anthropic  POST /v1/messages (JSON or SSE with named events), GET /v1/models; both answer 401 in
 //              Anthropic's error shape unless the x-api-key and anthropic-version headers are present
 //
@@ -137,6 +138,8 @@ class FakeLlm {
   Task<http::Response> OpenAiChat(http::Request& request);
   // fake_llm_anthropic.cpp
   Task<http::Response> AnthropicMessages(http::Request& request);
+  // fake_llm_audio.cpp
+  Task<http::Response> OpenAiTranscription(http::Request& request);
 
   const Kind kind_;
   std::atomic<bool> stopping_{false};
