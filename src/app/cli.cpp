@@ -332,6 +332,7 @@ int RunCli(int argc, char** argv) {
   transcribe->add_option("--format", transcribe_options.format, "txt, json, verbose_json, srt or vtt");
   transcribe->add_option("--model", transcribe_options.model, "pocketsphinx-en-us (default) or whisper-1");
   transcribe->add_option("--language", transcribe_options.language, "en");
+  transcribe->add_flag("--raw", transcribe_options.raw, "The files are headerless 16 kHz mono 16-bit PCM");
   transcribe->add_option("--model-dir", transcribe_options.model_dir, "The PocketSphinx model directory");
 
   try {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "api/transcript_formats.h"
@@ -51,11 +52,32 @@ class ProgressBar {
   Clock::time_point last_draw_{};
 };
 
+// Headerless 16 kHz mono s16le samples read straight from the file (--raw).
+Result<engines::Transcript> TranscribeRaw(engines::SttEngine& engine, const std::string& path,
+                                          const TranscribeCliOptions& o, uint64_t size, bool show_progress) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Unexpected(ErrorCode::kNotFound, "cannot read " + path);
+  std::optional<ProgressBar> bar;
+  if (show_progress) {
+    bar.emplace(std::filesystem::path(path).filename().string(), static_cast<double>(size) / (2 * engines::kSttSampleRate));
+  }
+  engines::PcmSource pcm = [&in](std::span<int16_t> out) -> Result<size_t> {
+    in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size_bytes()));
+    return static_cast<size_t>(in.gcount()) / sizeof(int16_t);
+  };
+  engines::ProgressSink progress = [&bar](double done) {
+    if (bar) bar->Draw(done);
+    return true;
+  };
+  return engine.Transcribe(pcm, {.language = o.language}, progress);
+}
+
 Result<engines::Transcript> TranscribeFile(engines::SttEngine& engine, const std::string& path,
                                            const TranscribeCliOptions& o, bool show_progress) {
   std::error_code ec;
   const uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) return Unexpected(ErrorCode::kNotFound, "cannot read " + path + ": " + ec.message());
+  if (o.raw) return TranscribeRaw(engine, path, o, size, show_progress);
   const media::DecodeOptions decode{.sample_rate = engines::kSttSampleRate, .max_seconds = o.max_seconds};
   CHORUS_ASSIGN_OR_RETURN(auto decoder, media::AudioDecoder::Open(media::AudioSource::FileRange(path, 0, size), decode));
   std::optional<ProgressBar> bar;

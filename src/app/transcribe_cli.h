@@ -14,6 +14,7 @@ struct TranscribeCliOptions {
   std::string format = "txt";  // txt|text, json, verbose_json, srt, vtt
   std::string model;           // pocketsphinx-en-us (default) or whisper-1
   std::string language;
+  bool raw = false;  // the files are headerless 16 kHz mono s16le PCM (as pocketsphinx_continuous takes)
   double max_seconds = 4 * 3600;
   std::string model_dir = "/usr/share/pocketsphinx/model/en-us";
 };

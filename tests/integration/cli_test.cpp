@@ -149,6 +149,12 @@ TEST(CliTest, TranscribeWorksOfflineAndFailsBadFilesAlone) {
   EXPECT_NE(mixed.find("notes.wav: the file is not audio"), std::string::npos) << mixed;
   EXPECT_NE(mixed.find("==> " + wav + " <==\ngo forward ten meters\n"), std::string::npos) << mixed;
 
+  // Headerless PCM, as pocketsphinx_continuous reads it.
+  const std::string raw = (testing::kSphinxTestData / "goforward.raw").string();
+  auto [raw_code, raw_text] = RunCommand({CHORUS_BINARY, "transcribe", "--raw", raw});
+  ASSERT_EQ(raw_code, 0) << raw_text;
+  EXPECT_EQ(raw_text, "go forward ten meters\n");
+
   auto [bad_code, bad] = RunCommand({CHORUS_BINARY, "transcribe", wav, "--format", "docx"});
   EXPECT_EQ(bad_code, 2) << bad;
   auto [missing_code, missing] = RunCommand({CHORUS_BINARY, "transcribe", (dir.path() / "none.wav").string()});
