@@ -21,8 +21,7 @@
 #include "app/version.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "engines/espeak_engine.h"
-#include "engines/pocketsphinx_engine.h"
+#include "native/speech_module.h"
 #include "store/pool_metrics.h"
 #include "store/postgres/postgres_database.h"
 #include "store/sqlite/sqlite_database.h"
@@ -153,8 +152,7 @@ Status Runtime::OpenSpeechToText() {
   engines::PocketSphinxOptions options{.model_dir = stt.model_dir, .max_decoders = stt.decoders};
   stt_engine_ = std::make_unique<LazySttEngine>(
       std::vector<std::string>{"en"}, [options]() -> Result<std::unique_ptr<engines::SttEngine>> {
-        CHORUS_ASSIGN_OR_RETURN(auto engine, engines::PocketSphinxEngine::Open(options));
-        return std::unique_ptr<engines::SttEngine>(std::move(engine));
+        return native::OpenPocketSphinx(options);
       });
   services::SttModels models{.engines = {{services::kLocalSttModel, stt_engine_.get()}},
                              .default_model = stt.default_model};
@@ -235,8 +233,7 @@ Status Runtime::BuildRoutes() {
   conversations_ = std::make_unique<services::ConversationService>(*async_db_, *llm_->gateway);
   usage_ = std::make_unique<services::UsageService>(*async_db_);
   tts_engine_ = std::make_unique<LazyTtsEngine>([]() -> Result<std::unique_ptr<engines::TtsEngine>> {
-    CHORUS_ASSIGN_OR_RETURN(auto engine, engines::EspeakEngine::Open());
-    return std::unique_ptr<engines::TtsEngine>(std::move(engine));
+    return native::OpenEspeak();
   });
   speech_pool_ = std::make_unique<BlockingPool>(std::max(4u, 2 * std::thread::hardware_concurrency()));
   speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_);

@@ -9,7 +9,7 @@
 #include <iostream>
 
 #include "api/audio_routes.h"
-#include "engines/espeak_engine.h"
+#include "native/speech_module.h"
 #include "services/speech_service.h"
 
 namespace chorus::app {
@@ -27,7 +27,7 @@ bool WriteFile(const std::string& path, std::string_view bytes) {
 }  // namespace
 
 int Speak(const SpeakOptions& o) {
-  auto engine = engines::EspeakEngine::Open();
+  auto engine = native::OpenEspeak();
   if (!engine) {
     std::cerr << "chorus: " << engine.error().message << "\n";
     return kFailure;
@@ -62,7 +62,7 @@ int Speak(const SpeakOptions& o) {
 }
 
 int Voices() {
-  auto engine = engines::EspeakEngine::Open();
+  auto engine = native::OpenEspeak();
   if (!engine) {
     std::cerr << "chorus: " << engine.error().message << "\n";
     return kFailure;

@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "api/transcript_formats.h"
-#include "engines/pocketsphinx_engine.h"
+#include "native/speech_module.h"
 #include "media/audio_decoder.h"
 #include "services/transcription_service.h"
 
@@ -102,7 +102,7 @@ int Transcribe(const TranscribeCliOptions& o) {
     std::cerr << "chorus: " << (!format ? format.error().message : model.error().message) << "\n";
     return kUsageError;
   }
-  auto engine = engines::PocketSphinxEngine::Open({.model_dir = o.model_dir, .max_decoders = 1});
+  auto engine = native::OpenPocketSphinx({.model_dir = o.model_dir, .max_decoders = 1});
   if (!engine) {
     std::cerr << "chorus: " << engine.error().message << "\n";
     return kFailure;

@@ -18,20 +18,6 @@ extern "C" {
 
 namespace chorus::media {
 
-AudioSource AudioSource::Memory(std::string_view bytes) {
-  AudioSource source;
-  source.bytes = bytes;
-  source.length = bytes.size();
-  return source;
-}
-
-AudioSource AudioSource::FileRange(std::string path, uint64_t offset, uint64_t length) {
-  AudioSource source;
-  source.path = std::move(path);
-  source.offset = offset;
-  source.length = length;
-  return source;
-}
 
 namespace {
 

@@ -27,10 +27,9 @@ constexpr int kMaxSamplesPerConvert = 1 << 16;      // keeps swresample's int si
 constexpr const char* kOggPageDuration = "100000";  // microseconds: one Ogg page per ~5 Opus packets
 
 // Everything that differs between the formats.
+// How each format is encoded (its names and content types are in audio_format.cpp).
 struct FormatSpec {
   AudioFormat format;
-  std::string_view name;  // response_format value and file extension
-  std::string_view content_type;
   const char* muxer;
   const char* encoder;
   int64_t bit_rate;  // 0: lossless or PCM
@@ -38,12 +37,12 @@ struct FormatSpec {
 };
 
 constexpr FormatSpec kFormats[] = {
-    {AudioFormat::kMp3, "mp3", "audio/mpeg", "mp3", "libmp3lame", 64000, 0},
-    {AudioFormat::kOpus, "opus", "audio/ogg", "ogg", "libopus", 32000, 0},
-    {AudioFormat::kAac, "aac", "audio/aac", "adts", "aac", 64000, 0},
-    {AudioFormat::kFlac, "flac", "audio/flac", "flac", "flac", 0, 0},
-    {AudioFormat::kWav, "wav", "audio/wav", "wav", "pcm_s16le", 0, 0},
-    {AudioFormat::kPcm, "pcm", "audio/pcm", "s16le", "pcm_s16le", 0, kPcmRate},
+    {AudioFormat::kMp3, "mp3", "libmp3lame", 64000, 0},
+    {AudioFormat::kOpus, "ogg", "libopus", 32000, 0},
+    {AudioFormat::kAac, "adts", "aac", 64000, 0},
+    {AudioFormat::kFlac, "flac", "flac", 0, 0},
+    {AudioFormat::kWav, "wav", "pcm_s16le", 0, 0},
+    {AudioFormat::kPcm, "s16le", "pcm_s16le", 0, kPcmRate},
 };
 
 const FormatSpec& SpecOf(AudioFormat format) {
@@ -376,18 +375,6 @@ Status FfmpegAudioEncoder::DrainPackets() {
 }
 
 }  // namespace
-
-Result<AudioFormat> ParseAudioFormat(std::string_view name) {
-  for (const FormatSpec& spec : kFormats) {
-    if (name == spec.name) return spec.format;
-  }
-  return Unexpected(ErrorCode::kInvalidArgument, "response_format must be one of mp3, opus, aac, flac, wav, pcm",
-                    "response_format");
-}
-
-std::string_view ContentType(AudioFormat format) { return SpecOf(format).content_type; }
-
-std::string_view Extension(AudioFormat format) { return SpecOf(format).name; }
 
 // FFmpeg writes to standard error on its own: informational lines (encoder statistics, header
 // rewrites it cannot do on a stream) and, for every damaged packet of an uploaded file, an error line

@@ -8,6 +8,7 @@
 #include "media/audio_probe.h"
 #include "tests/integration/identity_fixture.h"
 #include "tests/support/http_client.h"
+#include "tests/support/speech_audio.h"
 
 namespace chorus::testing {
 namespace {
@@ -24,6 +25,21 @@ class SpeechTest : public IdentityTest {
     return json::object{{"model", "tts-1"}, {"input", input}, {"voice", "alloy"}, {"response_format", format}};
   }
 };
+
+// The speech libraries (FFmpeg, espeak-ng, PocketSphinx) live in a module loaded on first use: a node
+// that never speaks does not map them.
+TEST_P(SpeechTest, TheSpeechLibrariesAreLoadedOnFirstUse) {
+  Start();
+  auto maps = [this] { return ReadFileBytes("/proc/" + std::to_string(server_->process().pid()) + "/maps"); };
+  const std::string token = SignUp("lee");
+  EXPECT_EQ(maps().find("libavcodec"), std::string::npos);
+  EXPECT_EQ(maps().find("libespeak-ng"), std::string::npos);
+  EXPECT_EQ(maps().find("libchorus-speech"), std::string::npos);
+  auto r = Speak(Body("Loaded when needed."), token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(maps().find("libchorus-speech"), std::string::npos);
+  EXPECT_NE(maps().find("libavcodec"), std::string::npos);
+}
 
 TEST_P(SpeechTest, EveryFormatDecodesToTheSameDuration) {
   Start();
