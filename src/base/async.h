@@ -23,7 +23,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -35,12 +38,14 @@ namespace chorus {
 template <typename T>
 using Task = boost::asio::awaitable<T>;
 
+// The threads start with the first work: a pool for a feature a node never uses (speech) costs it no
+// threads and no memory.
 class BlockingPool {
  public:
-  explicit BlockingPool(size_t threads) : pool_(threads), threads_(threads) {}
+  explicit BlockingPool(size_t threads) : threads_(threads) {}
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
-  ~BlockingPool() { pool_.join(); }
+  ~BlockingPool() { Join(); }
 
   size_t threads() const { return threads_; }
 
@@ -50,11 +55,25 @@ class BlockingPool {
   Task<std::invoke_result_t<F&>> Run(F fn);
 
   // Waits for queued work to finish; no new work may be queued afterwards.
-  void Join() { pool_.join(); }
+  void Join() {
+    if (started_.load(std::memory_order_acquire)) pool_->join();
+  }
 
  private:
-  boost::asio::thread_pool pool_;
+  boost::asio::thread_pool& Pool() {
+    if (!started_.load(std::memory_order_acquire)) {
+      std::call_once(once_, [this] {
+        pool_ = std::make_unique<boost::asio::thread_pool>(threads_);
+        started_.store(true, std::memory_order_release);
+      });
+    }
+    return *pool_;
+  }
+
   const size_t threads_;
+  std::once_flag once_;
+  std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::atomic<bool> started_{false};
 };
 
 namespace detail {
@@ -68,7 +87,7 @@ Task<std::invoke_result_t<F&>> BlockingPool::Run(F fn) {
   using Box = std::optional<detail::Boxed<R>>;
   auto initiate = [this, &fn](auto handler) {
     auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
-    boost::asio::post(pool_, [fn = std::move(fn), handler = std::move(handler), work = std::move(work)]() mutable {
+    boost::asio::post(Pool(), [fn = std::move(fn), handler = std::move(handler), work = std::move(work)]() mutable {
       std::exception_ptr error;
       Box box;
       try {

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -33,6 +34,25 @@ TEST(BlockingPoolTest, RunsOffTheCallerThreadAndResumesOnIt) {
   EXPECT_EQ(result, 42);
   EXPECT_NE(work_thread, io_thread);
   EXPECT_EQ(resumed_thread, io_thread);
+}
+
+size_t ThreadsOfThisProcess() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+TEST(BlockingPoolTest, ThreadsStartWithTheFirstWork) {
+  const size_t before = ThreadsOfThisProcess();
+  BlockingPool pool(3);
+  EXPECT_EQ(ThreadsOfThisProcess(), before) << "an unused pool has no threads";
+  boost::asio::io_context io;
+  boost::asio::co_spawn(io, [&]() -> Task<void> { co_await pool.Run([] {}); }, boost::asio::detached);
+  io.run();
+  EXPECT_EQ(ThreadsOfThisProcess(), before + 3);
+  pool.Join();
+  BlockingPool unused(2);
+  unused.Join();  // joining a pool that never started returns at once
 }
 
 TEST(BlockingPoolTest, ExceptionsReachTheAwaitingCoroutine) {
