@@ -181,7 +181,7 @@ Status Runtime::OpenSpeechToText() {
       *url_guard_, http::client::ClientSettings{.connect_timeout = config_.outbound.connect_timeout,
                                                 .read_timeout = config_.outbound.read_timeout,
                                                 .max_response_bytes = stt.max_url_bytes});
-  CHORUS_ASSIGN_OR_RETURN(auto prices, services::ParseSttPrices(stt.prices));
+  CHORUS_ASSIGN_OR_RETURN(auto prices, services::ParsePriceTable(stt.prices, "stt.prices"));
   services::SttSettings settings{.max_seconds = std::chrono::duration<double>(stt.max_duration).count(),
                                  .price_per_minute = std::move(prices)};
   transcriptions_ = std::make_unique<services::TranscriptionService>(
@@ -236,12 +236,15 @@ Status Runtime::BuildRoutes() {
     return native::OpenEspeak();
   });
   speech_pool_ = std::make_unique<BlockingPool>(std::max(4u, 2 * std::thread::hardware_concurrency()));
-  speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_);
+  CHORUS_ASSIGN_OR_RETURN(auto tts_settings, services::MakeTtsSettings(config_.tts.voices, config_.tts.prices));
+  tts_settings_ = std::make_unique<services::TtsSettings>(std::move(tts_settings));
+  speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_, *tts_settings_);
   CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway, {"tts-1", "tts-1-hd", "espeak-ng"}));
   CHORUS_TRY(api::AddAudioRoutes(router_, *speech_));
   const std::string public_url =
       config_.http.public_url.empty() ? "http://" + config_.listen : config_.http.public_url;
-  tracks_ = std::make_unique<services::TrackService>(*async_db_, *speech_pool_, *blobs_, *tts_engine_, public_url);
+  tracks_ = std::make_unique<services::TrackService>(*async_db_, *speech_pool_, *blobs_, *tts_engine_, public_url,
+                                                     *tts_settings_);
   CHORUS_TRY(api::AddTrackRoutes(router_, *tracks_));
   CHORUS_TRY(api::AddTranscriptionRoutes(router_, *transcriptions_));
   registry_.Add([tracks = tracks_.get()](std::string& out) { tracks->RenderMetrics(out); });

@@ -116,6 +116,7 @@ class Runtime {
   // Speech encoding holds a thread for a whole request (paced by the client): its own pool, so that
   // slow listeners can never take the threads database work runs on.
   std::unique_ptr<BlockingPool> speech_pool_;
+  std::unique_ptr<services::TtsSettings> tts_settings_;
   std::unique_ptr<services::SpeechService> speech_;
   std::unique_ptr<storage::FileBlobStore> blobs_;
   std::unique_ptr<services::TrackService> tracks_;

@@ -107,6 +107,12 @@ struct SttConfig {
   uint64_t max_url_bytes = 256ull * 1024 * 1024;  // audio fetched from an audio_url
 };
 
+// Text-to-speech.
+struct TtsConfig {
+  std::vector<std::string> voices;  // "name=engine-voice[:pitch]", on top of OpenAI's names
+  std::vector<std::string> prices;  // "model=USD per million characters"
+};
+
 // One upstream from a [providers.NAME] table:
 //   kind = "openai" | "anthropic"; base_url; api_key ("env:VAR" reads the environment);
 //   models = ["gpt-4o-mini", "fast=gpt-4o-mini"] (a name callers use, optionally = the upstream's);
@@ -139,6 +145,7 @@ struct Config {
   OutboundConfig outbound;
   LlmConfig llm;
   SttConfig stt;
+  TtsConfig tts;
   std::vector<ProviderConfig> providers;
 };
 

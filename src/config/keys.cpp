@@ -296,6 +296,15 @@ std::vector<KeyDef> BuildTable() {
                [](auto& c) -> auto& { return c.outbound.read_timeout; }, milliseconds(100), hours(1)),
       Size("outbound.max_response_bytes", "Largest response an outbound request accepts.",
            [](auto& c) -> auto& { return c.outbound.max_response_bytes; }, 1024, 1ULL << 30),
+      StringList("tts.voices",
+                 "Voice names for /v1/audio/speech on espeak-ng voices, `name=voice` or `name=voice:pitch` "
+                 "(pitch 0-100), e.g. `[\"alloy=en-gb:45\", \"narrator=en-us:30\"]`. They replace OpenAI's "
+                 "names of the same name and add others.",
+                 [](auto& c) -> auto& { return c.tts.voices; }),
+      StringList("tts.prices",
+                 "Cost of text-to-speech per million characters, by model: `[\"tts-1=15\"]`. Unlisted "
+                 "models cost nothing.",
+                 [](auto& c) -> auto& { return c.tts.prices; }),
       Int("stt.decoders",
           "Speech recognitions that run at once; each PocketSphinx decoder holds ~100 MB, created on first use.",
           [](auto& c) -> auto& { return c.stt.decoders; }, 1, 64),

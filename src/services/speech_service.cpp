@@ -15,6 +15,8 @@
 #include "base/time.h"
 #include "store/usage_metrics.h"
 
+#include <cstdlib>
+
 namespace chorus::services {
 namespace {
 
@@ -25,8 +27,6 @@ struct OpenAiVoice {
   std::string_view espeak_voice;
   int pitch;
 };
-// OpenAI's voice names on espeak-ng voices: two accents and a spread of pitches, so that each name
-// sounds different and always the same.
 constexpr OpenAiVoice kOpenAiVoices[] = {
     {"alloy", "en-us", 50}, {"ash", "en-us", 40},   {"ballad", "en", 45}, {"coral", "en-us", 65},
     {"echo", "en-us", 35},  {"fable", "en", 55},    {"onyx", "en-us", 20}, {"nova", "en-us", 70},
@@ -34,11 +34,6 @@ constexpr OpenAiVoice kOpenAiVoices[] = {
 
 constexpr std::string_view kModels[] = {"tts-1", "tts-1-hd", "espeak-ng"};
 
-size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 bool Blank(std::string_view s) {
   for (unsigned char c : s) {
@@ -128,11 +123,11 @@ Task<std::optional<std::string>> SpeechStream::Next() {
   co_return std::optional<std::string>(std::move(chunk));
 }
 
-Result<SpeechPlan> SpeechService::Plan(const SpeechRequest& r) const { return PlanSpeech(r, engine_); }
+Result<SpeechPlan> SpeechService::Plan(const SpeechRequest& r) const { return PlanSpeech(r, engine_, settings_); }
 
-Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, const engines::TtsEngine& engine) {
+Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, const engines::TtsEngine& engine, const TtsSettings& settings) {
   if (r.input.empty() || Blank(r.input)) return Bad("'input' must contain text.", "input");
-  if (CodePoints(r.input) > kMaxSpeechCharacters) {
+  if (SpeechCharacters(r.input) > kMaxSpeechCharacters) {
     return Bad(fmt::format("'input' is longer than {} characters.", kMaxSpeechCharacters), "input");
   }
   if (std::find(std::begin(kModels), std::end(kModels), r.model) == std::end(kModels)) {
@@ -151,12 +146,19 @@ Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, const engines::TtsEngine& 
   if (!parsed) return Unexpected(parsed.error());
   plan.format = *parsed;
   bool found = false;
-  for (const auto& v : kOpenAiVoices) {
-    if (v.name == r.voice) {
-      plan.settings.voice = std::string(v.espeak_voice);
-      plan.settings.pitch = v.pitch;
-      found = true;
+  for (const auto& v : settings.voices) {
+    if (v.name != r.voice) continue;
+    // A configured name on a voice the engine lacks is refused here, not after a 200 has gone out.
+    const bool known = std::any_of(engine.voices().begin(), engine.voices().end(),
+                                   [&](const engines::Voice& e) { return e.id == v.engine_voice; });
+    if (!known) {
+      return Bad(fmt::format("The voice '{}' is configured on '{}', which the engine does not have.", v.name,
+                             v.engine_voice),
+                 "voice");
     }
+    plan.settings.voice = v.engine_voice;
+    plan.settings.pitch = v.pitch;
+    found = true;
   }
   for (const auto& v : engine.voices()) {
     if (!found && v.id == r.voice) {
@@ -170,7 +172,7 @@ Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, const engines::TtsEngine& 
 
 std::vector<std::string> SpeechService::VoiceNames() const {
   std::vector<std::string> names;
-  for (const auto& v : kOpenAiVoices) names.emplace_back(v.name);
+  for (const auto& v : settings_.voices) names.push_back(v.name);
   for (const auto& v : engine_.voices()) names.push_back(v.id);
   return names;
 }
@@ -214,7 +216,8 @@ Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, 
   auto executor = co_await asio::this_coro::executor;
   auto shared = std::make_shared<SpeechStream::Shared>(executor);
   const std::string user_id = caller.user_id;
-  const size_t characters = CodePoints(plan.input);
+  const std::string model = plan.model;
+  const size_t characters = SpeechCharacters(plan.input);
   auto produce = [this, shared, plan = std::move(plan)]() -> double {
     const double seconds = Produce(plan, *shared);
     // The end marker is sent here, on the blocking thread: Send may wait for room in the channel,
@@ -223,9 +226,9 @@ Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, 
     return seconds;
   };
   // Encoding runs on a blocking thread; this coroutine waits for it and meters it.
-  auto run = [this, produce = std::move(produce), user_id, characters]() mutable -> Task<void> {
+  auto run = [this, produce = std::move(produce), user_id, model, characters]() mutable -> Task<void> {
     const double seconds = co_await blocking_.Run(std::move(produce));
-    if (seconds >= 0) co_await Meter(user_id, characters, seconds);
+    if (seconds >= 0) co_await Meter(user_id, model, characters, seconds);
   };
   asio::co_spawn(executor, std::move(run), asio::detached);
   co_return std::make_unique<SpeechStream>(std::move(shared));
@@ -252,16 +255,61 @@ Result<TimedSpeech> SynthesizeTimed(engines::TtsEngine& engine, const SpeechPlan
 Task<Result<TimedSpeech>> SpeechService::SynthesizeWithTimings(const Caller& caller, SpeechPlan plan) {
   auto work = [this, &plan] { return SynthesizeTimed(engine_, plan); };
   auto timed = co_await blocking_.Run(std::move(work));
-  if (timed) co_await Meter(caller.user_id, CodePoints(plan.input), timed->duration_seconds);
+  if (timed) co_await Meter(caller.user_id, plan.model, SpeechCharacters(plan.input), timed->duration_seconds);
   co_return timed;
 }
 
-Task<void> SpeechService::Meter(std::string user_id, size_t characters, double seconds) {
-  store::UsageIncrement inc{.audio_seconds = seconds, .characters = static_cast<int64_t>(characters)};
-  const std::string today = NowTimestamp().substr(0, 10);
-  auto added = co_await db_.Write(
-      [&](store::Connection& c) { return store::usage_metrics::Add(c, user_id, "tts", today, inc); });
+Task<void> SpeechService::Meter(std::string user_id, std::string model, size_t characters, double seconds) {
+  auto added = co_await db_.Write([&](store::Connection& c) {
+    return MeterSpeech(c, settings_, user_id, model, characters, seconds);
+  });
   (void)added;  // metering must not fail a response that was already sent
+}
+
+Status MeterSpeech(store::Connection& conn, const TtsSettings& settings, const std::string& user_id,
+                   const std::string& model, size_t characters, double seconds) {
+  const store::UsageIncrement inc{
+      .audio_seconds = seconds,
+      .characters = static_cast<int64_t>(characters),
+      .cost = PriceOf(settings.price_per_million_characters, model) * static_cast<double>(characters) / 1e6};
+  return store::usage_metrics::Add(conn, user_id, "tts", NowTimestamp().substr(0, 10), inc);
+}
+
+size_t SpeechCharacters(std::string_view input) {
+  size_t n = 0;
+  for (unsigned char c : input) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::vector<VoiceMapping> DefaultVoices() {
+  std::vector<VoiceMapping> voices;
+  for (const auto& v : kOpenAiVoices) voices.push_back({std::string(v.name), std::string(v.espeak_voice), v.pitch});
+  return voices;
+}
+
+Result<TtsSettings> MakeTtsSettings(const std::vector<std::string>& voices, const std::vector<std::string>& prices) {
+  TtsSettings settings;
+  CHORUS_ASSIGN_OR_RETURN(settings.price_per_million_characters, ParsePriceTable(prices, "tts.prices"));
+  for (const auto& entry : voices) {
+    const auto eq = entry.find('=');
+    const auto colon = entry.find(':', eq == std::string::npos ? 0 : eq);
+    const std::string name = entry.substr(0, eq);
+    const std::string voice = eq == std::string::npos ? "" : entry.substr(eq + 1, colon - eq - 1);
+    int pitch = 50;
+    if (colon != std::string::npos) {
+      char* end = nullptr;
+      const std::string number = entry.substr(colon + 1);
+      pitch = static_cast<int>(std::strtol(number.c_str(), &end, 10));
+      if (number.empty() || *end != '\0' || pitch < 0 || pitch > 100) pitch = -1;
+    }
+    if (name.empty() || voice.empty() || pitch < 0) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("tts.voices: \"{}\" is not name=voice or name=voice:pitch (0-100)", entry));
+    }
+    std::erase_if(settings.voices, [&](const VoiceMapping& v) { return v.name == name; });
+    settings.voices.push_back({name, voice, pitch});
+  }
+  return settings;
 }
 
 }  // namespace chorus::services

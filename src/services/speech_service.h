@@ -15,6 +15,7 @@
 #include "engines/tts_engine.h"
 #include "media/audio_encoder.h"
 #include "services/caller.h"
+#include "services/price_table.h"
 #include "store/async_db.h"
 
 namespace chorus::services {
@@ -61,16 +62,46 @@ class SpeechStream {
   std::shared_ptr<Shared> shared_;
 };
 
+// A voice name callers use (OpenAI's "alloy"...) on one of the engine's voices, at a pitch.
+struct VoiceMapping {
+  std::string name;
+  std::string engine_voice;  // an engines::Voice id, e.g. "en-us"
+  int pitch = 50;            // 0..100
+};
+
+// OpenAI's voice names on espeak-ng voices: two accents and a spread of pitches, so that each name
+// sounds different and always the same.
+std::vector<VoiceMapping> DefaultVoices();
+
+struct TtsSettings {
+  std::vector<VoiceMapping> voices = DefaultVoices();
+  PriceTable price_per_million_characters;  // by model (config tts.prices)
+};
+
+// The configuration's tts.voices ("name=engine-voice" or "name=engine-voice:pitch") on top of the
+// defaults (an entry replaces a default of the same name) and tts.prices. kInvalidArgument naming
+// the bad entry.
+Result<TtsSettings> MakeTtsSettings(const std::vector<std::string>& voices, const std::vector<std::string>& prices);
+
 // Checks a request and resolves its voice and format for `engine` (what SpeechService::Plan does;
 // the offline CLI uses it directly).
-Result<SpeechPlan> PlanSpeech(const SpeechRequest& request, const engines::TtsEngine& engine);
+Result<SpeechPlan> PlanSpeech(const SpeechRequest& request, const engines::TtsEngine& engine,
+                              const TtsSettings& settings = {});
+
+// Characters as speech counts and meters them: Unicode code points of the UTF-8 input.
+size_t SpeechCharacters(std::string_view input);
+
+// Adds a synthesis to the user's usage (service tts): characters, seconds and cost. Blocking, in the
+// caller's transaction.
+Status MeterSpeech(store::Connection& conn, const TtsSettings& settings, const std::string& user_id,
+                   const std::string& model, size_t characters, double seconds);
 // Synthesises and encodes the whole text with its timings. Blocking.
 Result<TimedSpeech> SynthesizeTimed(engines::TtsEngine& engine, const SpeechPlan& plan);
 
 class SpeechService {
  public:
-  SpeechService(engines::TtsEngine& engine, BlockingPool& blocking, store::AsyncDb& db)
-      : engine_(engine), blocking_(blocking), db_(db) {}
+  SpeechService(engines::TtsEngine& engine, BlockingPool& blocking, store::AsyncDb& db, const TtsSettings& settings)
+      : engine_(engine), blocking_(blocking), db_(db), settings_(settings) {}
 
   // kInvalidArgument with param (input, voice, model, speed, response_format) for a bad request.
   Result<SpeechPlan> Plan(const SpeechRequest& request) const;
@@ -82,12 +113,13 @@ class SpeechService {
   std::vector<std::string> VoiceNames() const;
 
  private:
-  Task<void> Meter(std::string user_id, size_t characters, double seconds);
+  Task<void> Meter(std::string user_id, std::string model, size_t characters, double seconds);
   double Produce(const SpeechPlan& plan, SpeechStream::Shared& shared);
 
   engines::TtsEngine& engine_;
   BlockingPool& blocking_;
   store::AsyncDb& db_;
+  const TtsSettings& settings_;
 };
 
 }  // namespace chorus::services

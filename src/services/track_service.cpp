@@ -52,7 +52,7 @@ std::string TrackService::CacheKey(const SpeechPlan& plan, std::string_view voic
 }
 
 Task<Result<CreatedTrack>> TrackService::Create(const Caller& caller, SpeechRequest request) {
-  auto plan = PlanSpeech(request, engine_);
+  auto plan = PlanSpeech(request, engine_, settings_);
   if (!plan) co_return Unexpected(std::move(plan).error());
   const std::string cache_key = CacheKey(*plan, request.voice);
   auto cached = co_await db_.Read([&](Connection& c) -> Result<std::optional<store::AudioTrack>> {
@@ -69,6 +69,8 @@ Task<Result<CreatedTrack>> TrackService::Create(const Caller& caller, SpeechRequ
       CHORUS_TRY(store::tts_requests::Complete(c, tts.id, (*cached)->duration, (*cached)->url));
       CHORUS_TRY(store::audio_generation_history::Record(c, caller.user_id, (*cached)->id, request.voice, plan->model,
                                                          settings, "completed", std::nullopt));
+      // A request answered from the cache synthesised nothing: it counts, and costs nothing.
+      CHORUS_TRY(MeterSpeech(c, settings_, caller.user_id, plan->model, 0, 0));
       return tts.id;
     });
     if (!logged) co_return Unexpected(std::move(logged).error());
@@ -108,6 +110,8 @@ Task<Result<CreatedTrack>> TrackService::Create(const Caller& caller, SpeechRequ
     CHORUS_TRY(store::tts_requests::Complete(c, tts.id, timed.duration_seconds, out.track.url));
     CHORUS_TRY(store::audio_generation_history::Record(c, caller.user_id, id, request.voice, plan->model, settings,
                                                        "completed", std::nullopt));
+    CHORUS_TRY(MeterSpeech(c, settings_, caller.user_id, plan->model, SpeechCharacters(plan->input),
+                           timed.duration_seconds));
     out.tts_request_id = tts.id;
     return out;
   });

@@ -43,8 +43,13 @@ struct TrackAudio {
 class TrackService {
  public:
   TrackService(store::AsyncDb& db, BlockingPool& blocking, storage::BlobStore& blobs, engines::TtsEngine& engine,
-               std::string public_url)
-      : db_(db), blocking_(blocking), blobs_(blobs), engine_(engine), public_url_(std::move(public_url)) {}
+               std::string public_url, const TtsSettings& settings)
+      : db_(db),
+        blocking_(blocking),
+        blobs_(blobs),
+        engine_(engine),
+        public_url_(std::move(public_url)),
+        settings_(settings) {}
 
   Task<Result<CreatedTrack>> Create(const Caller& caller, SpeechRequest request);
   Task<Result<store::AudioTrack>> Get(const Caller& caller, std::string id);
@@ -64,6 +69,7 @@ class TrackService {
   storage::BlobStore& blobs_;
   engines::TtsEngine& engine_;
   const std::string public_url_;
+  const TtsSettings& settings_;
   metrics::Counter cache_hits_;
   metrics::Counter cache_misses_;
 };

@@ -135,22 +135,6 @@ double StartOfMatch(const engines::Transcript& t, const std::vector<std::string>
 
 }  // namespace
 
-Result<std::map<std::string, double, std::less<>>> ParseSttPrices(const std::vector<std::string>& entries) {
-  std::map<std::string, double, std::less<>> prices;
-  for (const auto& entry : entries) {
-    const auto eq = entry.find('=');
-    char* end = nullptr;
-    const std::string number = eq == std::string::npos ? "" : entry.substr(eq + 1);
-    const double price = std::strtod(number.c_str(), &end);
-    if (eq == 0 || eq == std::string::npos || number.empty() || *end != '\0' || price < 0) {
-      return Unexpected(ErrorCode::kInvalidArgument,
-                        fmt::format("stt.prices: \"{}\" is not model=USD-per-minute", entry));
-    }
-    prices[entry.substr(0, eq)] = price;
-  }
-  return prices;
-}
-
 Result<engines::Transcript> RecognizeAudio(engines::SttEngine& engine, const media::AudioSource& source,
                                            double max_seconds, const TranscribeOptions& options,
                                            const engines::ProgressSink& progress) {
@@ -221,8 +205,7 @@ Status SttModels::Check(std::string_view model, std::string_view language) const
 
 Status TranscriptionService::Meter(store::Connection& conn, const std::string& user_id, const std::string& model,
                                    double seconds) {
-  const auto price = settings_.price_per_minute.find(model);
-  const double cost = price == settings_.price_per_minute.end() ? 0 : price->second * seconds / 60;
+  const double cost = PriceOf(settings_.price_per_minute, model) * seconds / 60;
   const store::UsageIncrement inc{.audio_seconds = seconds, .cost = cost};
   return store::usage_metrics::Add(conn, user_id, "asr", NowTimestamp().substr(0, 10), inc);
 }

@@ -30,6 +30,7 @@
 #include "media/audio_decoder.h"
 #include "services/caller.h"
 #include "services/job_service.h"
+#include "services/price_table.h"
 #include "storage/blob_store.h"
 #include "store/async_db.h"
 #include "store/page.h"
@@ -54,11 +55,8 @@ struct SttModels {
 
 struct SttSettings {
   double max_seconds = 4 * 3600;
-  std::map<std::string, double, std::less<>> price_per_minute;  // by canonical model name
+  PriceTable price_per_minute;  // by canonical model name (config stt.prices)
 };
-
-// "model=0.006" entries (config stt.prices) as a price table. kInvalidArgument naming a bad entry.
-Result<std::map<std::string, double, std::less<>>> ParseSttPrices(const std::vector<std::string>& entries);
 
 // The audio a request carries.
 struct AudioInput {

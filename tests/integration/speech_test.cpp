@@ -41,6 +41,32 @@ TEST_P(SpeechTest, TheSpeechLibrariesAreLoadedOnFirstUse) {
   EXPECT_NE(maps().find("libavcodec"), std::string::npos);
 }
 
+TEST_P(SpeechTest, VoicesAndPricesComeFromTheConfiguration) {
+  Start({"--set", "tts.voices=narrator=en-gb-x-rp:30,alloy=de:60,ghost=xx-nowhere", "--set", "tts.prices=tts-1=15"});
+  const std::string token = SignUp("max");
+  auto voices = api().Get("/v1/audio/voices", token);
+  ASSERT_EQ(voices.status, 200) << voices.body;
+  EXPECT_NE(voices.body.find(R"("id":"narrator")"), std::string::npos) << voices.body;
+  json::object body = Body("A narrator speaks.");
+  body["voice"] = "narrator";
+  auto r = Speak(body, token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.raw.Header("Content-Type"), "audio/mpeg");
+  // Metering follows the stream's end: poll briefly.
+  double cost = 0;
+  for (int i = 0; i < 50 && cost == 0; ++i) {
+    auto rows = Sql("SELECT cost FROM usage_metrics WHERE service = 'tts'");
+    if (!rows.empty()) cost = rows[0].Double(0);
+    if (cost == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NEAR(cost, 15.0 * 18 / 1e6, 1e-9);
+  // A name configured on a voice espeak-ng does not have is refused before any audio.
+  body["voice"] = "ghost";
+  auto ghost = Speak(body, token);
+  EXPECT_EQ(ghost.status, 400) << ghost.body;
+  EXPECT_EQ(ghost.ErrorParam(), "voice");
+}
+
 TEST_P(SpeechTest, EveryFormatDecodesToTheSameDuration) {
   Start();
   const std::string token = SignUp("ann");

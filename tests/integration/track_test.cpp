@@ -42,6 +42,12 @@ TEST_P(TrackTest, StoresReusesServesRangesAndDeletes) {
   EXPECT_TRUE(again.json.at("cached").as_bool());
   EXPECT_EQ(again.Str("id"), id) << "an identical request reuses the stored track";
   EXPECT_EQ(Blobs(), 1u);
+  // Both requests are metered; only the synthesis counts characters and seconds.
+  auto usage = Sql("SELECT request_count, characters, audio_seconds FROM usage_metrics WHERE service = 'tts'");
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_EQ(usage[0].Int(0), 2);
+  EXPECT_EQ(usage[0].Int(1), 44);  // "Tracks are stored once and served in ranges."
+  EXPECT_GT(usage[0].Double(2), 1.0);
 
   const HttpResponse whole = Audio(id, token);
   ASSERT_EQ(whole.status, 200);
