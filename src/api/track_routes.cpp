@@ -37,9 +37,14 @@ std::optional<uint64_t> Number(std::string_view s) {
 Task<Response> CreateSpeech(services::TrackService& tracks, Request& req) {
   auto body = ParseObject(req);
   if (!body) co_return http::ErrorResponse(body.error());
-  if (auto only = OnlyFields(*body, {"model", "input", "voice", "response_format", "speed"}); !only) {
+  if (auto only = OnlyFields(*body, {"model", "input", "voice", "response_format", "speed", "async", "callback_url"});
+      !only) {
     co_return http::ErrorResponse(only.error());
   }
+  auto async = OptionalBool(*body, "async");
+  auto callback_url = OptionalString(*body, "callback_url", 4096);
+  if (!async) co_return http::ErrorResponse(async.error());
+  if (!callback_url) co_return http::ErrorResponse(callback_url.error());
   services::SpeechRequest r;
   auto model = OptionalString(*body, "model", 100);
   auto input = RequiredString(*body, "input", 64 * 1024);
@@ -58,6 +63,15 @@ Task<Response> CreateSpeech(services::TrackService& tracks, Request& req) {
   }
   if (const json::value* speed = body->if_contains("speed"); speed && speed->is_number()) {
     r.speed = speed->to_number<double>();
+  }
+  // As a job: with "async": true or a callback_url. 202 with the job; its result names the track.
+  if (async->value_or(false) || *callback_url) {
+    auto queued = co_await tracks.Submit(CallerOf(req), std::move(r), std::move(*callback_url));
+    if (!queued) co_return http::ErrorResponse(queued.error());
+    co_return Json(202, json::object{{"object", "speech.job"},
+                                     {"job_id", queued->job.id},
+                                     {"tts_request_id", queued->tts_request_id},
+                                     {"status", queued->job.status}});
   }
   auto created = co_await tracks.Create(CallerOf(req), std::move(r));
   if (!created) co_return http::ErrorResponse(created.error());

@@ -142,6 +142,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const config::Config& config) {
                                                            *rt->webhook_secrets_, *rt->job_notifier_);
   rt->blobs_ = std::make_unique<storage::FileBlobStore>(std::filesystem::path(config.data_dir) / "blobs");
   CHORUS_TRY(rt->OpenSpeechToText());
+  CHORUS_TRY(rt->OpenTextToSpeech());
   return rt;
 }
 
@@ -190,6 +191,23 @@ Status Runtime::OpenSpeechToText() {
   return Ok();
 }
 
+// Text-to-speech and its "speech" job kind, before any worker starts.
+Status Runtime::OpenTextToSpeech() {
+  tts_engine_ = std::make_unique<LazyTtsEngine>([]() -> Result<std::unique_ptr<engines::TtsEngine>> {
+    return native::OpenEspeak();
+  });
+  speech_pool_ = std::make_unique<BlockingPool>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  CHORUS_ASSIGN_OR_RETURN(auto tts_settings, services::MakeTtsSettings(config_.tts.voices, config_.tts.prices));
+  tts_settings_ = std::make_unique<services::TtsSettings>(std::move(tts_settings));
+  speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_, *tts_settings_);
+  const std::string public_url =
+      config_.http.public_url.empty() ? "http://" + config_.listen : config_.http.public_url;
+  tracks_ = std::make_unique<services::TrackService>(*async_db_, *speech_pool_, *blobs_, *tts_engine_, public_url,
+                                                     *tts_settings_, *job_service_);
+  handlers_.Add(services::kSpeechJobKind, tracks_->job_handler());
+  return Ok();
+}
+
 void Runtime::StartWorkers() {
   if (config_.jobs.workers <= 0 || worker_pool_) return;
   const auto& j = config_.jobs;
@@ -232,19 +250,8 @@ Status Runtime::BuildRoutes() {
   llm_ = LlmStack::Build(config_, *async_db_, *blocking_, *secret_box_, *url_guard_, *providers_);
   conversations_ = std::make_unique<services::ConversationService>(*async_db_, *llm_->gateway);
   usage_ = std::make_unique<services::UsageService>(*async_db_);
-  tts_engine_ = std::make_unique<LazyTtsEngine>([]() -> Result<std::unique_ptr<engines::TtsEngine>> {
-    return native::OpenEspeak();
-  });
-  speech_pool_ = std::make_unique<BlockingPool>(std::max(4u, 2 * std::thread::hardware_concurrency()));
-  CHORUS_ASSIGN_OR_RETURN(auto tts_settings, services::MakeTtsSettings(config_.tts.voices, config_.tts.prices));
-  tts_settings_ = std::make_unique<services::TtsSettings>(std::move(tts_settings));
-  speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_, *tts_settings_);
   CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway, {"tts-1", "tts-1-hd", "espeak-ng"}));
   CHORUS_TRY(api::AddAudioRoutes(router_, *speech_));
-  const std::string public_url =
-      config_.http.public_url.empty() ? "http://" + config_.listen : config_.http.public_url;
-  tracks_ = std::make_unique<services::TrackService>(*async_db_, *speech_pool_, *blobs_, *tts_engine_, public_url,
-                                                     *tts_settings_);
   CHORUS_TRY(api::AddTrackRoutes(router_, *tracks_));
   CHORUS_TRY(api::AddTranscriptionRoutes(router_, *transcriptions_));
   registry_.Add([tracks = tracks_.get()](std::string& out) { tracks->RenderMetrics(out); });

@@ -61,6 +61,8 @@ class Runtime {
   Status BuildRoutes();
   // (Open) the speech-to-text engine, service and job kind.
   Status OpenSpeechToText();
+  // (Open) text-to-speech, stored speech and its job kind.
+  Status OpenTextToSpeech();
   const http::Router& router() const { return router_; }
 
   // Listens, serves until SIGTERM/SIGINT, drains. Returns the process exit code.

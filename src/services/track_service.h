@@ -4,12 +4,15 @@
 // from the same user reuses the stored track instead of synthesising again.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "base/async.h"
 #include "base/metrics.h"
 #include "services/caller.h"
+#include "jobs/handler.h"
+#include "services/job_service.h"
 #include "services/speech_service.h"
 #include "storage/blob_store.h"
 #include "store/async_db.h"
@@ -17,6 +20,13 @@
 #include "store/speech.h"
 
 namespace chorus::services {
+
+inline constexpr const char* kSpeechJobKind = "speech";
+
+struct QueuedSpeech {
+  store::Job job;
+  std::string tts_request_id;
+};
 
 struct CreatedTrack {
   store::AudioTrack track;
@@ -43,13 +53,14 @@ struct TrackAudio {
 class TrackService {
  public:
   TrackService(store::AsyncDb& db, BlockingPool& blocking, storage::BlobStore& blobs, engines::TtsEngine& engine,
-               std::string public_url, const TtsSettings& settings)
-      : db_(db),
-        blocking_(blocking),
-        blobs_(blobs),
-        engine_(engine),
-        public_url_(std::move(public_url)),
-        settings_(settings) {}
+               std::string public_url, const TtsSettings& settings, JobService& jobs);
+  ~TrackService();
+
+  // Queues the request as a "speech" job (its tts_requests row pending) and returns at once; the
+  // job's result names the track, and a callback_url gets the webhook. The request is checked first:
+  // kInvalidArgument with param, nothing queued.
+  Task<Result<QueuedSpeech>> Submit(const Caller& caller, SpeechRequest request, std::optional<std::string> callback_url);
+  jobs::JobHandler& job_handler();
 
   Task<Result<CreatedTrack>> Create(const Caller& caller, SpeechRequest request);
   Task<Result<store::AudioTrack>> Get(const Caller& caller, std::string id);
@@ -68,8 +79,16 @@ class TrackService {
   BlockingPool& blocking_;
   storage::BlobStore& blobs_;
   engines::TtsEngine& engine_;
+  class Job;
+  // The whole of Create, blocking: plan, cache, synthesis, blob and rows. With `tts_request_id` (a
+  // queued request) that row is completed instead of a new one being made.
+  Result<CreatedTrack> CreateNow(const std::string& user_id, const SpeechRequest& request,
+                                 const std::optional<std::string>& tts_request_id);
+
   const std::string public_url_;
   const TtsSettings& settings_;
+  JobService& jobs_;
+  std::unique_ptr<Job> job_;
   metrics::Counter cache_hits_;
   metrics::Counter cache_misses_;
 };

@@ -1,9 +1,12 @@
 // Stored speech through the real binary: POST /api/v1/speech, the cache, tracks, alignments, HTTP
 // ranges, ownership and cascading deletes, on both databases.
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "tests/integration/identity_fixture.h"
 #include "tests/support/http_client.h"
+#include "tests/support/webhook_receiver.h"
 
 namespace chorus::testing {
 namespace {
@@ -94,6 +97,42 @@ TEST_P(TrackTest, StoresReusesServesRangesAndDeletes) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.ErrorParam(), "input");
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM audio_tracks")[0].Int(0), 0) << "a bad request stores nothing";
+}
+
+TEST_P(TrackTest, QueuedSpeechRunsAsAJobWithAWebhook) {
+  WebhookReceiver receiver(/*failures=*/0, /*status=*/204);
+  Start({}, {"CHORUS_OUTBOUND_ALLOW=127.0.0.1/32", "CHORUS_JOBS_POLL_INTERVAL=50ms"});
+  const std::string token = SignUp("quinn");
+  auto bad = api().Post("/api/v1/speech", {{"input", "x"}, {"voice", "nobody"}, {"async", true}}, token);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.ErrorParam(), "voice");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM jobs")[0].Int(0), 0) << "a bad request queues nothing";
+
+  auto queued = api().Post("/api/v1/speech",
+                           {{"input", "Queued words arrive later."}, {"voice", "nova"}, {"callback_url", receiver.Url()}},
+                           token);
+  ASSERT_EQ(queued.status, 202) << queued.body;
+  EXPECT_EQ(queued.Str("object"), "speech.job");
+  const std::string job_id = queued.Str("job_id");
+  const std::string tts_id = queued.Str("tts_request_id");
+  std::string status;
+  ApiResponse job;
+  for (int i = 0; i < 200 && status != "completed" && status != "failed"; ++i) {
+    job = api().Get("/api/v1/jobs/" + job_id, token);
+    status = job.Str("status");
+    if (status != "completed" && status != "failed") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status, "completed") << job.body << Log();
+  const std::string track_id(job.json.at("result").at("track_id").as_string());
+  EXPECT_EQ(job.json.at("result").at("tts_request_id").as_string(), tts_id);
+  EXPECT_EQ(api().Get("/api/v1/tracks/" + track_id, token).status, 200);
+  EXPECT_EQ(Audio(track_id, token).status, 200);
+  EXPECT_EQ(Sql("SELECT status FROM tts_requests WHERE id = $1", {tts_id})[0].Text(0), "completed");
+  ASSERT_TRUE(receiver.WaitFor(1, std::chrono::seconds(20))) << Log();
+  EXPECT_NE(receiver.Received()[0].body.find(job_id), std::string::npos);
+
+  const std::string other = SignUp("rory");
+  EXPECT_EQ(api().Get("/api/v1/jobs/" + job_id, other).status, 404);
 }
 
 CHORUS_INSTANTIATE_FOR_BACKENDS(TrackTest);
