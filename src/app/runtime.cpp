@@ -163,7 +163,7 @@ Status Runtime::OpenSpeechToText() {
   provider_client_ = std::make_unique<http::client::Client>(
       *provider_guard_, http::client::ClientSettings{.connect_timeout = config_.llm.connect_timeout,
                                                      .read_timeout = std::chrono::minutes(10),
-                                                     .max_response_bytes = 16 << 20});
+                                                     .max_response_bytes = 32 << 20});
   for (const auto& p : config_.providers) {
     for (const auto& [name, upstream] : p.transcription_models) {
       auto& engine = upstream_stt_.emplace_back(std::make_unique<services::UpstreamSttEngine>(
@@ -199,6 +199,13 @@ Status Runtime::OpenTextToSpeech() {
   speech_pool_ = std::make_unique<BlockingPool>(std::max(4u, 2 * std::thread::hardware_concurrency()));
   CHORUS_ASSIGN_OR_RETURN(auto tts_settings, services::MakeTtsSettings(config_.tts.voices, config_.tts.prices));
   tts_settings_ = std::make_unique<services::TtsSettings>(std::move(tts_settings));
+  for (const auto& p : config_.providers) {
+    for (const auto& [name, upstream] : p.speech_models) {
+      auto& engine = upstream_tts_.emplace_back(std::make_unique<services::UpstreamTtsEngine>(
+          *provider_client_, services::UpstreamTtsTarget{p.name, p.base_url, p.api_key, upstream}));
+      tts_settings_->upstream[name] = engine.get();
+    }
+  }
   speech_ = std::make_unique<services::SpeechService>(*tts_engine_, *speech_pool_, *async_db_, *tts_settings_);
   const std::string public_url =
       config_.http.public_url.empty() ? "http://" + config_.listen : config_.http.public_url;

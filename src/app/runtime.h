@@ -38,6 +38,7 @@
 #include "services/speech_service.h"
 #include "services/transcription_service.h"
 #include "services/upstream_stt.h"
+#include "services/upstream_tts.h"
 #include "services/track_service.h"
 #include "storage/blob_store.h"
 #include "services/usage_service.h"
@@ -128,6 +129,7 @@ class Runtime {
   std::unique_ptr<http::client::UrlGuard> provider_guard_;
   std::unique_ptr<http::client::Client> provider_client_;
   std::vector<std::unique_ptr<services::UpstreamSttEngine>> upstream_stt_;
+  std::vector<std::unique_ptr<services::UpstreamTtsEngine>> upstream_tts_;
   std::unique_ptr<BlockingPool> stt_pool_;
   std::unique_ptr<http::client::Client> audio_fetcher_;
   std::unique_ptr<services::TranscriptionService> transcriptions_;

@@ -43,7 +43,7 @@ int Speak(const SpeakOptions& o) {
               << "\n";
     return kUsageError;
   }
-  auto speech = services::SynthesizeTimed(**engine, *plan);
+  auto speech = services::SynthesizeTimed(*plan);
   if (!speech) {
     std::cerr << "chorus: " << speech.error().message << "\n";
     return kFailure;

@@ -119,7 +119,8 @@ struct TtsConfig {
 //   weight; input_price_per_million; output_price_per_million (USD per million tokens);
 //   transcription_models = ["whisper-large-v3"] (speech-to-text models it serves at
 //   /v1/audio/transcriptions, in the same "name" or "name=upstream" form; priced by stt.prices).
-// A provider needs models or transcription_models (or both).
+//   speech_models = ["tts-cloud=tts-1"] (text-to-speech models it serves at /v1/audio/speech).
+// A provider needs models, transcription_models or speech_models.
 struct ProviderConfig {
   std::string name;
   std::string kind = "openai";
@@ -127,6 +128,7 @@ struct ProviderConfig {
   std::string api_key;  // resolved: the plaintext key (never rendered)
   std::vector<std::pair<std::string, std::string>> models;  // (name callers use, upstream model)
   std::vector<std::pair<std::string, std::string>> transcription_models;  // the same, for speech-to-text
+  std::vector<std::pair<std::string, std::string>> speech_models;         // the same, for text-to-speech
   int weight = 1;
   double input_price_per_million = 0;
   double output_price_per_million = 0;

@@ -60,14 +60,15 @@ Status ApplyField(ProviderConfig& p, std::string_view key, const toml::node& nod
   } else if (key == "api_key") {
     if (!text) return Bad("api_key: expected a string (the key, or \"env:VARIABLE\")");
     CHORUS_ASSIGN_OR_RETURN(p.api_key, ApiKey(*text, env));
-  } else if (key == "models" || key == "transcription_models") {
+  } else if (key == "models" || key == "transcription_models" || key == "speech_models") {
     const toml::array* list = node.as_array();
     if (!list || list->empty()) return Bad(fmt::format("{}: expected a non-empty list of model names", key));
     for (const auto& item : *list) {
       auto entry = item.value<std::string>();
       if (!entry) return Bad(fmt::format("{}: expected strings", key));
       CHORUS_ASSIGN_OR_RETURN(auto model, Model(*entry));
-      (key == "models" ? p.models : p.transcription_models).push_back(std::move(model));
+      (key == "models" ? p.models : key == "speech_models" ? p.speech_models : p.transcription_models)
+          .push_back(std::move(model));
     }
   } else if (key == "weight") {
     auto weight = node.value<int64_t>();
@@ -102,11 +103,11 @@ Status ApplyProviders(Config& config, const toml::table& providers, const std::s
       }
     }
     if (p.base_url.empty()) return Bad(where + ": base_url is required");
-    if (p.models.empty() && p.transcription_models.empty()) {
-      return Bad(where + ": models (or transcription_models) is required");
+    if (p.models.empty() && p.transcription_models.empty() && p.speech_models.empty()) {
+      return Bad(where + ": models (or transcription_models, speech_models) is required");
     }
-    if (!p.transcription_models.empty() && p.kind != "openai") {
-      return Bad(where + ": transcription_models needs kind = \"openai\"");
+    if ((!p.transcription_models.empty() || !p.speech_models.empty()) && p.kind != "openai") {
+      return Bad(where + ": transcription_models and speech_models need kind = \"openai\"");
     }
     names.insert(name);
     // A later file or table with the same name replaces the earlier one.
@@ -132,6 +133,7 @@ std::string RenderProviders(const Config& config) {
     };
     list("models", p.models);
     list("transcription_models", p.transcription_models);
+    list("speech_models", p.speech_models);
     out += fmt::format("weight = {}\ninput_price_per_million = {}\noutput_price_per_million = {}\n", p.weight,
                        p.input_price_per_million, p.output_price_per_million);
   }

@@ -125,27 +125,11 @@ Task<std::optional<std::string>> SpeechStream::Next() {
 
 Result<SpeechPlan> SpeechService::Plan(const SpeechRequest& r) const { return PlanSpeech(r, engine_, settings_); }
 
-Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, const engines::TtsEngine& engine, const TtsSettings& settings) {
-  if (r.input.empty() || Blank(r.input)) return Bad("'input' must contain text.", "input");
-  if (SpeechCharacters(r.input) > kMaxSpeechCharacters) {
-    return Bad(fmt::format("'input' is longer than {} characters.", kMaxSpeechCharacters), "input");
-  }
-  if (std::find(std::begin(kModels), std::end(kModels), r.model) == std::end(kModels)) {
-    return Bad(fmt::format("The model '{}' is not a speech model here (tts-1, tts-1-hd, espeak-ng).", r.model),
-               "model");
-  }
-  if (!(r.speed >= 0.25 && r.speed <= 4.0)) return Bad("'speed' must be between 0.25 and 4.0.", "speed");
-  SpeechPlan plan{.model = r.model, .input = r.input, .timestamps = r.timestamps};
-  plan.settings.speed = r.speed;
-  std::string format = r.response_format;
-  if (format == "json") {
-    plan.timestamps = true;
-    format = "mp3";
-  }
-  auto parsed = media::ParseAudioFormat(format);
-  if (!parsed) return Unexpected(parsed.error());
-  plan.format = *parsed;
-  bool found = false;
+namespace {
+
+// The voice of a request to the local engine: a configured (or OpenAI) name, or an engine voice id.
+Status ResolveLocalVoice(const SpeechRequest& r, const engines::TtsEngine& engine, const TtsSettings& settings,
+                         SpeechPlan& plan) {
   for (const auto& v : settings.voices) {
     if (v.name != r.voice) continue;
     // A configured name on a voice the engine lacks is refused here, not after a 200 has gone out.
@@ -158,15 +142,55 @@ Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, const engines::TtsEngine& 
     }
     plan.settings.voice = v.engine_voice;
     plan.settings.pitch = v.pitch;
-    found = true;
+    return Ok();
   }
   for (const auto& v : engine.voices()) {
-    if (!found && v.id == r.voice) {
+    if (v.id == r.voice) {
       plan.settings.voice = v.id;
-      found = true;
+      return Ok();
     }
   }
-  if (!found) return Bad(fmt::format("'{}' is not a voice here; GET /v1/audio/voices lists them.", r.voice), "voice");
+  return Bad(fmt::format("'{}' is not a voice here; GET /v1/audio/voices lists them.", r.voice), "voice");
+}
+
+// A provider's model takes its own voice names as they are.
+Status ResolveUpstreamVoice(const SpeechRequest& r, const engines::TtsEngine& engine, SpeechPlan& plan) {
+  for (const auto& v : engine.voices()) {
+    if (v.id == r.voice) {
+      plan.settings.voice = v.id;
+      return Ok();
+    }
+  }
+  return Bad(fmt::format("'{}' is not a voice of the model {}.", r.voice, r.model), "voice");
+}
+
+}  // namespace
+
+Result<SpeechPlan> PlanSpeech(const SpeechRequest& r, engines::TtsEngine& engine, const TtsSettings& settings) {
+  if (r.input.empty() || Blank(r.input)) return Bad("'input' must contain text.", "input");
+  if (SpeechCharacters(r.input) > kMaxSpeechCharacters) {
+    return Bad(fmt::format("'input' is longer than {} characters.", kMaxSpeechCharacters), "input");
+  }
+  const auto upstream = settings.upstream.find(r.model);
+  const bool local = std::find(std::begin(kModels), std::end(kModels), r.model) != std::end(kModels);
+  if (!local && upstream == settings.upstream.end()) {
+    std::string names = "tts-1, tts-1-hd, espeak-ng";
+    for (const auto& [name, e] : settings.upstream) names += ", " + name;
+    return Bad(fmt::format("The model '{}' is not a speech model here ({}).", r.model, names), "model");
+  }
+  if (!(r.speed >= 0.25 && r.speed <= 4.0)) return Bad("'speed' must be between 0.25 and 4.0.", "speed");
+  SpeechPlan plan{.model = r.model, .input = r.input, .timestamps = r.timestamps};
+  plan.engine = local ? &engine : upstream->second;
+  plan.settings.speed = r.speed;
+  std::string format = r.response_format;
+  if (format == "json") {
+    plan.timestamps = true;
+    format = "mp3";
+  }
+  auto parsed = media::ParseAudioFormat(format);
+  if (!parsed) return Unexpected(parsed.error());
+  plan.format = *parsed;
+  CHORUS_TRY(local ? ResolveLocalVoice(r, engine, settings, plan) : ResolveUpstreamVoice(r, *plan.engine, plan));
   return plan;
 }
 
@@ -182,7 +206,8 @@ std::vector<std::string> SpeechService::VoiceNames() const {
 // queues PCM (at most the whole input: 4,096 characters are a few minutes of audio); this thread
 // encodes it and feeds the stream. Returns the seconds of audio, or -1 when it did not complete.
 double SpeechService::Produce(const SpeechPlan& plan, SpeechStream::Shared& shared) {
-  auto encoder = media::AudioEncoder::Make(plan.format, engine_.sample_rate());
+  engines::TtsEngine& engine = *plan.engine;
+  auto encoder = media::AudioEncoder::Make(plan.format, engine.sample_rate());
   if (!encoder) return -1;
   PcmQueue queue;
   std::thread synthesis([&] {
@@ -190,7 +215,7 @@ double SpeechService::Produce(const SpeechPlan& plan, SpeechStream::Shared& shar
       queue.Push(samples);
       return !shared.cancelled.load();
     };
-    auto result = engine_.Synthesize(plan.input, plan.settings, sink);
+    auto result = engine.Synthesize(plan.input, plan.settings, sink);
     queue.Close(result && !result->stopped ? static_cast<int64_t>(result->samples) : -1);
   });
   std::string pending;
@@ -209,7 +234,7 @@ double SpeechService::Produce(const SpeechPlan& plan, SpeechStream::Shared& shar
   if (!ok || samples < 0 || !(*encoder)->Finish(pending)) return -1;
   if (!pending.empty() && !shared.Send(std::move(pending))) return -1;
   shared.succeeded.store(true);
-  return static_cast<double>(samples) / engine_.sample_rate();
+  return static_cast<double>(samples) / engine.sample_rate();
 }
 
 Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, SpeechPlan plan) {
@@ -234,7 +259,8 @@ Task<std::unique_ptr<SpeechStream>> SpeechService::Stream(const Caller& caller, 
   co_return std::make_unique<SpeechStream>(std::move(shared));
 }
 
-Result<TimedSpeech> SynthesizeTimed(engines::TtsEngine& engine, const SpeechPlan& plan) {
+Result<TimedSpeech> SynthesizeTimed(const SpeechPlan& plan) {
+  engines::TtsEngine& engine = *plan.engine;
   std::vector<int16_t> pcm;
   const engines::PcmSink sink = [&](std::span<const int16_t> samples) {
     pcm.insert(pcm.end(), samples.begin(), samples.end());
@@ -253,7 +279,7 @@ Result<TimedSpeech> SynthesizeTimed(engines::TtsEngine& engine, const SpeechPlan
 }
 
 Task<Result<TimedSpeech>> SpeechService::SynthesizeWithTimings(const Caller& caller, SpeechPlan plan) {
-  auto work = [this, &plan] { return SynthesizeTimed(engine_, plan); };
+  auto work = [&plan] { return SynthesizeTimed(plan); };
   auto timed = co_await blocking_.Run(std::move(work));
   if (timed) co_await Meter(caller.user_id, plan.model, SpeechCharacters(plan.input), timed->duration_seconds);
   co_return timed;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@ struct SpeechRequest {
 
 // A request checked and resolved to engine settings.
 struct SpeechPlan {
+  engines::TtsEngine* engine = nullptr;  // the model's: the local engine or a provider's
   std::string model;
   std::string input;
   engines::SynthesisSettings settings;
@@ -76,6 +78,8 @@ std::vector<VoiceMapping> DefaultVoices();
 struct TtsSettings {
   std::vector<VoiceMapping> voices = DefaultVoices();
   PriceTable price_per_million_characters;  // by model (config tts.prices)
+  // Providers' speech models (config: a provider's speech_models) by the name callers use.
+  std::map<std::string, engines::TtsEngine*, std::less<>> upstream;
 };
 
 // The configuration's tts.voices ("name=engine-voice" or "name=engine-voice:pitch") on top of the
@@ -85,8 +89,8 @@ Result<TtsSettings> MakeTtsSettings(const std::vector<std::string>& voices, cons
 
 // Checks a request and resolves its voice and format for `engine` (what SpeechService::Plan does;
 // the offline CLI uses it directly).
-Result<SpeechPlan> PlanSpeech(const SpeechRequest& request, const engines::TtsEngine& engine,
-                              const TtsSettings& settings = {});
+// `engine` serves tts-1, tts-1-hd and espeak-ng; settings.upstream the providers' models.
+Result<SpeechPlan> PlanSpeech(const SpeechRequest& request, engines::TtsEngine& engine, const TtsSettings& settings = {});
 
 // Characters as speech counts and meters them: Unicode code points of the UTF-8 input.
 size_t SpeechCharacters(std::string_view input);
@@ -95,8 +99,8 @@ size_t SpeechCharacters(std::string_view input);
 // caller's transaction.
 Status MeterSpeech(store::Connection& conn, const TtsSettings& settings, const std::string& user_id,
                    const std::string& model, size_t characters, double seconds);
-// Synthesises and encodes the whole text with its timings. Blocking.
-Result<TimedSpeech> SynthesizeTimed(engines::TtsEngine& engine, const SpeechPlan& plan);
+// Synthesises and encodes the whole text with its timings, on the plan's engine. Blocking.
+Result<TimedSpeech> SynthesizeTimed(const SpeechPlan& plan);
 
 class SpeechService {
  public:

@@ -88,7 +88,7 @@ Result<CreatedTrack> TrackService::CreateNow(const std::string& user_id, const S
     });
   }
   cache_misses_.Add();
-  CHORUS_ASSIGN_OR_RETURN(TimedSpeech timed, SynthesizeTimed(engine_, plan));
+  CHORUS_ASSIGN_OR_RETURN(TimedSpeech timed, SynthesizeTimed(plan));
   CHORUS_ASSIGN_OR_RETURN(std::string storage_key, blobs_.Put(timed.audio));
   const std::string id = NewUuidV7();
   const auto& a = timed.alignment;

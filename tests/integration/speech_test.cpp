@@ -2,11 +2,13 @@
 // to the same duration, timings keep their invariants, bad requests name their field, and a long
 // text starts streaming long before it is done.
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "base/encoding.h"
 #include "media/audio_probe.h"
 #include "tests/integration/identity_fixture.h"
+#include "tests/support/fake_llm.h"
 #include "tests/support/http_client.h"
 #include "tests/support/speech_audio.h"
 
@@ -65,6 +67,46 @@ TEST_P(SpeechTest, VoicesAndPricesComeFromTheConfiguration) {
   auto ghost = Speak(body, token);
   EXPECT_EQ(ghost.status, 400) << ghost.body;
   EXPECT_EQ(ghost.ErrorParam(), "voice");
+}
+
+TEST_P(SpeechTest, ProviderSpeechModelsAreServedUpstream) {
+  FakeLlm fake;
+  const auto file = dir_.path() / "chorus.toml";
+  std::ofstream(file) << "[providers.cloud]\nkind = \"openai\"\nbase_url = \"" << fake.BaseUrl()
+                      << "\"\napi_key = \"env:CLOUD_KEY\"\nspeech_models = [\"tts-cloud=tts-1-hd\"]\n";
+  Start({"--config", file.string(), "--set", "tts.prices=tts-cloud=30"}, {"CLOUD_KEY=sk-cloud-tts"});
+  const std::string token = SignUp("uma");
+  json::object body = Body("Twenty characters!!", "wav");  // 19 characters: 0.95 s of the fake's tone
+  body["model"] = "tts-cloud";
+  body["voice"] = "shimmer";
+  auto r = Speak(body, token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto info = media::ProbeAudio(r.body);
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_NEAR(info->duration_seconds, 0.95, 0.05) << "the provider's audio, re-encoded";
+  const auto sent = fake.LastRequest();
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->path, "/v1/audio/speech");
+  EXPECT_EQ(sent->authorization, "Bearer sk-cloud-tts");
+  EXPECT_NE(sent->body.find(R"("model":"tts-1-hd")"), std::string::npos) << sent->body;
+  EXPECT_NE(sent->body.find(R"("voice":"shimmer")"), std::string::npos) << sent->body;
+
+  // Timestamps are estimated but keep their invariants; stored tracks work the same.
+  body["response_format"] = "json";
+  auto timed = Speak(body, token);
+  ASSERT_EQ(timed.status, 200) << timed.body;
+  EXPECT_EQ(timed.json.at("words").as_array().size(), 2u);
+  auto stored = api().Post("/api/v1/speech", {{"model", "tts-cloud"}, {"input", "Stored upstream."}, {"voice", "nova"}},
+                           token);
+  EXPECT_EQ(stored.status, 201) << stored.body;
+
+  // A local voice name that is not the provider's is refused; provider errors map through.
+  body["voice"] = "en-us";
+  EXPECT_EQ(Speak(body, token).status, 400);
+  body["voice"] = "nova";
+  fake.SetMode(FakeLlm::Mode::kFail429);
+  EXPECT_EQ(Speak(body, token).status, 429);
+  EXPECT_EQ(Log().find("sk-cloud-tts"), std::string::npos);
 }
 
 TEST_P(SpeechTest, EveryFormatDecodesToTheSameDuration) {

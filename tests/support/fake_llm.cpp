@@ -48,9 +48,11 @@ FakeLlm::FakeLlm(Kind kind, uint16_t port) : kind_(kind), router_(std::make_uniq
   if (!router_->Add(std::move(chat)) || !router_->Add(std::move(models))) {
     throw std::runtime_error("fake_llm: cannot add the routes");
   }
-  if (openai && !router_->Add({http::Method::kPost, "/v1/audio/transcriptions", http::Access::kPublic,
-                               [this](http::Request& r) { return OpenAiTranscription(r); }, "fake transcription",
-                               "inference"})) {
+  if (openai && (!router_->Add({http::Method::kPost, "/v1/audio/transcriptions", http::Access::kPublic,
+                                [this](http::Request& r) { return OpenAiTranscription(r); }, "fake transcription",
+                                "inference"}) ||
+                 !router_->Add({http::Method::kPost, "/v1/audio/speech", http::Access::kPublic,
+                                [this](http::Request& r) { return OpenAiSpeech(r); }, "fake speech", "inference"}))) {
     throw std::runtime_error("fake_llm: cannot add the routes");
   }
   metrics_ = std::make_unique<http::HttpMetrics>(*router_);

@@ -2,7 +2,7 @@
 // It speaks one provider dialect, chosen at construction:
 //
 //   OpenAI     POST /v1/chat/completions (JSON or SSE with "stream":true), GET /v1/models,
-//              POST /v1/audio/transcriptions (see fake_llm_audio.cpp)
+//              POST /v1/audio/transcriptions, POST /v1/audio/speech (see fake_llm_audio.cpp)
 //   Anthropic  POST /v1/messages (JSON or SSE with named events), GET /v1/models; both answer 401 in
 //              Anthropic's error shape unless the x-api-key and anthropic-version headers are present
 //
@@ -140,6 +140,7 @@ class FakeLlm {
   Task<http::Response> AnthropicMessages(http::Request& request);
   // fake_llm_audio.cpp
   Task<http::Response> OpenAiTranscription(http::Request& request);
+  Task<http::Response> OpenAiSpeech(http::Request& request);
 
   const Kind kind_;
   std::atomic<bool> stopping_{false};
