@@ -7,6 +7,7 @@
 
 #include "base/ids.h"
 #include "media/audio_encoder.h"
+#include "services/provider_error.h"
 
 namespace chorus::services {
 namespace {
@@ -57,18 +58,6 @@ class FormBody {
   std::string body_;
 };
 
-Error ProviderError(const UpstreamSttTarget& target, int status, std::string_view body) {
-  std::string message = fmt::format("The provider {} answered HTTP {}", target.provider, status);
-  boost::system::error_code ec;
-  const json::value parsed = json::parse(body, ec);
-  if (!ec && parsed.is_object()) {
-    if (const json::value* e = parsed.as_object().if_contains("error"); e != nullptr && e->is_object()) {
-      const std::string detail = Text(e->as_object(), "message");
-      if (!detail.empty()) message += ": " + detail.substr(0, 300);
-    }
-  }
-  return MakeError(status == 429 ? ErrorCode::kRateLimited : ErrorCode::kUpstream, message + ".");
-}
 
 }  // namespace
 
@@ -120,7 +109,7 @@ Result<engines::Transcript> UpstreamSttEngine::Transcribe(const engines::PcmSour
   request.body = form.Finish();
   CHORUS_ASSIGN_OR_RETURN(http::client::OutboundResponse response, client_.Send(request));
   if (response.status < 200 || response.status > 299) {
-    return Unexpected(ProviderError(target_, response.status, response.body));
+    return Unexpected(ProviderHttpError(target_.provider, response.status, response.body));
   }
   return ParseVerboseTranscript(response.body, seconds);
 }

@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "services/provider_error.h"
+
 namespace chorus::services {
 namespace {
 
@@ -23,19 +25,6 @@ std::vector<engines::Voice> OpenAiVoices() {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-Error ProviderError(const UpstreamTtsTarget& target, int status, std::string_view body) {
-  std::string message = fmt::format("The provider {} answered HTTP {}", target.provider, status);
-  boost::system::error_code ec;
-  const json::value parsed = json::parse(body, ec);
-  if (!ec && parsed.is_object()) {
-    if (const json::value* e = parsed.as_object().if_contains("error"); e != nullptr && e->is_object()) {
-      if (const json::value* m = e->as_object().if_contains("message"); m != nullptr && m->is_string()) {
-        message += ": " + std::string(m->get_string()).substr(0, 300);
-      }
-    }
-  }
-  return MakeError(status == 429 ? ErrorCode::kRateLimited : ErrorCode::kUpstream, message + ".");
-}
 
 }  // namespace
 
@@ -56,7 +45,7 @@ Result<engines::SynthesisResult> UpstreamTtsEngine::Synthesize(std::string_view 
                                               {"speed", settings.speed}});
   CHORUS_ASSIGN_OR_RETURN(http::client::OutboundResponse response, client_.Send(request));
   if (response.status < 200 || response.status > 299) {
-    return Unexpected(ProviderError(target_, response.status, response.body));
+    return Unexpected(ProviderHttpError(target_.provider, response.status, response.body));
   }
   const size_t total = response.body.size() / sizeof(int16_t);
   engines::SynthesisResult result;
