@@ -23,8 +23,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
