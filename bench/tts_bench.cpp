@@ -75,6 +75,18 @@ double Best(int runs, F f) {
   return best;
 }
 
+// The best time of each of two runs taken in turns, so that a burst of load on this shared machine
+// falls on both sides instead of on whichever ran during it.
+template <typename F, typename G>
+std::pair<double, double> BestInTurns(int runs, F f, G g) {
+  std::pair<double, double> best{1e9, 1e9};
+  for (int i = 0; i < runs; ++i) {
+    best.first = std::min(best.first, Best(1, f));
+    best.second = std::min(best.second, Best(1, g));
+  }
+  return best;
+}
+
 }  // namespace
 
 int main() {
@@ -89,12 +101,11 @@ int main() {
   const media::AudioFormat wav = media::AudioFormat::kWav, mp3 = media::AudioFormat::kMp3,
                            opus = media::AudioFormat::kOpus;
   const double pcm_s = Best(5, [&] { Speak(engine, text, nullptr); });
-  const double wav_s = Best(5, [&] { Speak(engine, text, &wav); });
+  const std::string out = "/tmp/chorus-tts-bench.wav";
+  const auto [wav_s, cli_s] = BestInTurns(7, [&] { Speak(engine, text, &wav); }, [&] { Cli(text, out); });
+  std::remove(out.c_str());
   const double mp3_s = Best(5, [&] { Speak(engine, text, &mp3); });
   const double opus_s = Best(5, [&] { Speak(engine, text, &opus); });
-  const std::string out = "/tmp/chorus-tts-bench.wav";
-  const double cli_s = Best(5, [&] { Cli(text, out); });
-  std::remove(out.c_str());
   const double two_s = Best(3, [&] {
     std::thread other([&] { Speak(engine, text, &mp3); });
     Speak(engine, text, &mp3);
@@ -103,7 +114,8 @@ int main() {
   fmt::print("text {} characters, {:.1f} s of audio at {} Hz\n", text.size(), audio, engine.sample_rate());
   fmt::print("synthesis only      {:7.3f} s  ({:.0f}x real time)\n", pcm_s, audio / pcm_s);
   fmt::print("to WAV              {:7.3f} s  ({:.0f}x real time)\n", wav_s, audio / wav_s);
-  fmt::print("espeak-ng CLI, WAV  {:7.3f} s  -> Chorus is {:.2f}x the CLI's speed\n", cli_s, cli_s / wav_s);
+  fmt::print("espeak-ng CLI, WAV  {:7.3f} s  -> Chorus is {:.2f}x the CLI's speed (best of 7, taken in turns)\n",
+             cli_s, cli_s / wav_s);
   fmt::print("to mp3              {:7.3f} s  (encoding {:.0f}% of the time)\n", mp3_s, 100 * (mp3_s - pcm_s) / mp3_s);
   fmt::print("to opus             {:7.3f} s  (encoding {:.0f}% of the time)\n", opus_s, 100 * (opus_s - pcm_s) / opus_s);
   fmt::print("2 concurrent mp3    {:7.3f} s  -> throughput {:.2f}x one request\n", two_s, 2 * mp3_s / two_s);
