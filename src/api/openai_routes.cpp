@@ -26,10 +26,7 @@ Task<Response> ChatCompletions(llm::Gateway& gateway, Request& req) {
   if (auto valid = llm::ValidateChatRequest(*body); !valid) co_return http::ErrorResponse(valid.error());
   const services::Caller caller = CallerOf(req);
   const bool stream = WantsStream(*body);
-  llm::ChatCall call;
-  call.user_id = caller.user_id;
-  call.trusted = caller.is_admin();
-  call.body = std::move(*body);
+  llm::ChatCall call{.user_id = caller.user_id, .trusted = caller.is_admin(), .body = std::move(*body)};
   if (!stream) {
     auto outcome = co_await gateway.Complete(std::move(call));
     if (!outcome) co_return http::ErrorResponse(outcome.error());

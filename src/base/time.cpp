@@ -21,10 +21,26 @@ std::string FormatTimestamp(SystemTime t) {
   const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
   const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
   const int millis = static_cast<int>(ms - static_cast<int64_t>(secs) * 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  // Most calls format "now", many times a second (every request's authentication, every row's
+  // timestamps): the calendar part is computed once per second per thread.
+  thread_local std::time_t cached_second = 0;
+  thread_local char cached[20] = {};  // "YYYY-MM-DDTHH:MM:SS"
+  if (secs != cached_second || cached[0] == '\0') {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    fmt::format_to_n(cached, sizeof cached - 1, "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_second = secs;
+  }
+  std::string out;
+  out.reserve(24);
+  out.append(cached, 19);
+  out += '.';
+  out += static_cast<char>('0' + millis / 100);
+  out += static_cast<char>('0' + millis / 10 % 10);
+  out += static_cast<char>('0' + millis % 10);
+  out += 'Z';
+  return out;
 }
 
 std::string NowTimestamp() { return FormatTimestamp(std::chrono::system_clock::now()); }

@@ -110,12 +110,14 @@ void Gateway::Report(const ChatStream::State& s, int status, const Usage& usage)
   usage_.Record(std::move(record));
 }
 
-Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall& call, bool stream) {
-  auto state = std::make_unique<ChatStream::State>();
+Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, bool stream) {
+  // The state owns the call from here on: the body moves once, keeping the arena it was parsed into.
+  auto state = std::unique_ptr<ChatStream::State>(new ChatStream::State{.call = std::move(call)});
+  ChatCall& c = state->call;
   state->start = Clock::now();
   state->registry = registry_.Get();
-  state->model = std::string(call.body.at("model").get_string());
-  state->client_wants_usage = ClientWantsUsage(call.body);  // read before the body is changed for a provider
+  state->model = std::string(c.body.at("model").get_string());
+  state->client_wants_usage = ClientWantsUsage(c.body);  // read before the body is changed for a provider
   const ModelRoute* route = state->registry->Find(state->model);
   if (!route) {
     co_return Unexpected(ErrorCode::kNotFound,
@@ -133,7 +135,7 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall& call, 
     std::string key = d.api_key;
     std::optional<UserKey> own;
     if (user_keys_) {
-      auto found = co_await user_keys_->Find(call.user_id, d.provider, call.trusted);
+      auto found = co_await user_keys_->Find(c.user_id, d.provider, c.trusted);
       if (!found) co_return Unexpected(std::move(found).error());
       own = std::move(*found);
     }
@@ -141,7 +143,7 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall& call, 
       key = own->api_key;
       if (own->endpoint) endpoint = &*own->endpoint;
     }
-    auto body = UpstreamBody(d, call.body, stream);
+    auto body = UpstreamBody(d, c.body, stream);
     if (!body) co_return Unexpected(std::move(body).error());
     auto request = RequestFor(d, key, std::move(*body));
     auto sent = co_await client_.Send(*endpoint, request, settings_.timeouts);
@@ -152,7 +154,6 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall& call, 
     const int status = (*sent)->status();
     if (status >= 200 && status < 300) {
       state->response = std::move(*sent);
-      state->call = std::move(call);
       auto opened = std::make_unique<Opened>();
       opened->stream = std::make_unique<ChatStream>(*this, std::move(state));
       co_return opened;
@@ -168,20 +169,20 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall& call, 
     opened->refused->status = RefusalStatus(status);
     opened->refused->body = RefusalBody(d, status, refusal ? std::string_view(*refusal) : std::string_view());
     opened->refused->provider = d.provider;
-    state->call = std::move(call);
     Report(*state, opened->refused->status, Usage{});
     co_return opened;
   }
-  state->call = std::move(call);
   Report(*state, StatusOf(last.code), Usage{});
   co_return Unexpected(last.code,
                        fmt::format("every provider of model '{}' failed; the last: {}", state->model, last.message));
 }
 
-Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::Open(ChatCall call) { co_return co_await OpenAny(call, true); }
+Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::Open(ChatCall call) {
+  co_return co_await OpenAny(std::move(call), true);
+}
 
 Task<Result<ChatOutcome>> Gateway::Complete(ChatCall call) {
-  auto opened = co_await OpenAny(call, false);
+  auto opened = co_await OpenAny(std::move(call), false);
   if (!opened) co_return Unexpected(std::move(opened).error());
   if ((*opened)->refused) co_return std::move(*(*opened)->refused);
   ChatStream::State& s = *(*opened)->stream->state_;
@@ -208,8 +209,12 @@ Status ParseCompletion(const Deployment& d, std::string_view model, std::string 
     if (!translated) return Unexpected(std::move(translated).error());
     body = std::move(*translated);
   }
+  // Read once for its usage (and text), then dropped: parsed into a buffer on the stack, so a
+  // typical completion costs no heap allocation here.
+  unsigned char scratch[4096];
+  json::monotonic_resource arena(scratch, sizeof scratch);
   boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
+  json::value parsed = json::parse(body, ec, &arena);
   if (ec || !parsed.is_object()) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
   const json::object& o = parsed.get_object();
   if (const json::value* usage = o.if_contains("usage"); usage && usage->is_object()) {

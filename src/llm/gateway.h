@@ -127,7 +127,7 @@ class Gateway {
 
  private:
   friend class ChatStream;
-  Task<Result<std::unique_ptr<Opened>>> OpenAny(ChatCall& call, bool stream);
+  Task<Result<std::unique_ptr<Opened>>> OpenAny(ChatCall call, bool stream);
   // Hands one usage record for the call to the usage sink.
   void Report(const ChatStream::State& state, int status, const Usage& usage);
 

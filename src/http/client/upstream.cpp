@@ -13,10 +13,12 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <mutex>
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "http/wire.h"
 
 namespace chorus::http::client {
 namespace {
@@ -92,7 +94,13 @@ class PoolService : public asio::execution_context::service {
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
 };
 
-std::string PoolKey(const Endpoint& e) { return fmt::format("{}://{}@{}:{}", e.scheme, e.host, e.address, e.port); }
+std::string PoolKey(const Endpoint& e) {
+  std::string key;
+  key.reserve(e.scheme.size() + e.host.size() + e.address.size() + 12);
+  key.append(e.scheme).append("://").append(e.host).append("@").append(e.address).append(":");
+  key.append(std::to_string(e.port));
+  return key;
+}
 
 }  // namespace
 
@@ -211,7 +219,7 @@ struct UpstreamClient::Impl {
 
   Task<Result<std::unique_ptr<Connection>>> Connect(const Endpoint& e, const UpstreamTimeouts& t);
   template <typename Stream>
-  Task<Status> Exchange(Stream& stream, Connection& conn, bhttp::request<bhttp::string_body>& req,
+  Task<Status> Exchange(Stream& stream, Connection& conn, const std::array<asio::const_buffer, 2>& message,
                         UpstreamResponse::Impl& response, const UpstreamTimeouts& t);
 };
 
@@ -254,10 +262,11 @@ Task<Result<std::unique_ptr<Connection>>> UpstreamClient::Impl::Connect(const En
 }
 
 template <typename Stream>
-Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn, bhttp::request<bhttp::string_body>& req,
+Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
+                                            const std::array<asio::const_buffer, 2>& message,
                                             UpstreamResponse::Impl& response, const UpstreamTimeouts& t) {
   conn.lowest().expires_after(t.first_byte);
-  auto [wec, written] = co_await bhttp::async_write(stream, req, kNoThrow);
+  auto [wec, written] = co_await asio::async_write(stream, message, kNoThrow);
   if (wec) co_return Unexpected(FromNet(wec, "sending the upstream request"));
   auto [rec, read] = co_await bhttp::async_read_header(stream, conn.buffer, response.parser, kNoThrow);
   if (rec) co_return Unexpected(FromNet(rec, "waiting for the upstream response"));
@@ -276,16 +285,20 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
   auto executor = co_await asio::this_coro::executor;
   auto& pool = asio::use_service<PoolService>(asio::query(executor, asio::execution::context));
 
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), endpoint.path_prefix + request.path,
-                                         11};
   const bool default_port = (endpoint.scheme == "https" && endpoint.port == 443) ||
                             (endpoint.scheme == "http" && endpoint.port == 80);
-  req.set(bhttp::field::host, default_port ? endpoint.host : fmt::format("{}:{}", endpoint.host, endpoint.port));
-  req.set(bhttp::field::user_agent, "Chorus");
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  req.body() = request.body;
-  req.prepare_payload();
-  req.keep_alive(true);
+  const std::string host = default_port ? endpoint.host : fmt::format("{}:{}", endpoint.host, endpoint.port);
+  wire::Fields fields;
+  fields.reserve(request.headers.size() + 1);
+  fields.emplace_back("User-Agent", "Chorus");
+  for (const auto& field : request.headers) fields.push_back(field);
+  const std::string target = endpoint.path_prefix + request.path;
+  const std::string head = wire::Serialize(wire::RequestHead{.method = request.method,
+                                                             .target = target,
+                                                             .host = host,
+                                                             .fields = &fields,
+                                                             .content_length = request.body.size()});
+  const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
 
   const std::string key = PoolKey(endpoint);
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -304,9 +317,9 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
     response->pool = &pool;
     Status sent = Ok();
     if (conn->tls) {
-      sent = co_await impl_->Exchange(*conn->tls, *conn, req, *response, timeouts);
+      sent = co_await impl_->Exchange(*conn->tls, *conn, message, *response, timeouts);
     } else {
-      sent = co_await impl_->Exchange(*conn->tcp, *conn, req, *response, timeouts);
+      sent = co_await impl_->Exchange(*conn->tcp, *conn, message, *response, timeouts);
     }
     if (!sent) {
       // A pooled connection the server closed meanwhile: try once more on a new one.

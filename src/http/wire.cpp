@@ -1,0 +1,124 @@
+#include "http/wire.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace chorus::http::wire {
+namespace {
+
+void Append(std::string& out, std::string_view text) {
+  const size_t at = out.size();
+  out.append(text);
+  for (size_t i = at; i < out.size(); ++i) {
+    if (out[i] == '\r' || out[i] == '\n' || out[i] == '\0') out[i] = ' ';
+  }
+}
+
+void AppendField(std::string& out, std::string_view name, std::string_view value) {
+  Append(out, name);
+  out.append(": ");
+  Append(out, value);
+  out.append("\r\n");
+}
+
+void AppendFields(std::string& out, const Fields* fields) {
+  if (!fields) return;
+  for (const auto& [name, value] : *fields) AppendField(out, name, value);
+}
+
+size_t FieldsSize(const Fields* fields) {
+  size_t n = 0;
+  if (fields) {
+    for (const auto& [name, value] : *fields) n += name.size() + value.size() + 4;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string Serialize(const ResponseHead& head) {
+  std::string out;
+  out.reserve(160 + head.date.size() + head.content_type.size() + FieldsSize(head.fields));
+  fmt::format_to(std::back_inserter(out), "HTTP/{}.{} {} {}\r\n", head.version / 10, head.version % 10, head.status,
+                 ReasonPhrase(head.status));
+  if (!head.date.empty()) AppendField(out, "Date", head.date);
+  if (!head.content_type.empty()) AppendField(out, "Content-Type", head.content_type);
+  AppendFields(out, head.fields);
+  const bool keep = head.keep_alive && head.framing != Framing::kUntilClose;
+  if (head.version >= 11 && !keep) out.append("Connection: close\r\n");
+  if (head.version < 11 && keep) out.append("Connection: keep-alive\r\n");
+  switch (head.framing) {
+    case Framing::kLength: fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", head.content_length); break;
+    case Framing::kChunked: out.append("Transfer-Encoding: chunked\r\n"); break;
+    case Framing::kNone:
+    case Framing::kUntilClose: break;
+  }
+  out.append("\r\n");
+  return out;
+}
+
+std::string Serialize(const RequestHead& head) {
+  std::string out;
+  out.reserve(96 + head.method.size() + head.target.size() + head.host.size() + FieldsSize(head.fields));
+  Append(out, head.method);
+  out.push_back(' ');
+  Append(out, head.target);
+  out.append(" HTTP/1.1\r\n");
+  AppendField(out, "Host", head.host);
+  AppendFields(out, head.fields);
+  fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n\r\n", head.content_length);
+  return out;
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 422: return "Unprocessable Content";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "";
+  }
+}
+
+}  // namespace chorus::http::wire

@@ -1,0 +1,103 @@
+// The hand-written heads, read back by Beast's parser (the one every client test trusts).
+#include "http/wire.h"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+namespace chorus::http::wire {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+template <bool kRequest>
+bhttp::message<kRequest, bhttp::string_body> Parse(const std::string& bytes) {
+  bhttp::parser<kRequest, bhttp::string_body> parser;
+  parser.eager(true);
+  boost::system::error_code ec;
+  const size_t used = parser.put(boost::asio::buffer(bytes), ec);
+  EXPECT_FALSE(ec) << ec.message() << " in:\n" << bytes;
+  EXPECT_EQ(used, bytes.size());
+  EXPECT_TRUE(parser.is_done());
+  return parser.release();
+}
+
+TEST(WireTest, ResponseWithALengthParsesBackWithEveryField) {
+  const Fields fields{{"X-Request-Id", "abc"}, {"Retry-After", "3"}};
+  const std::string body = R"({"ok":true})";
+  const std::string head = Serialize(ResponseHead{.status = 429,
+                                                  .date = "Fri, 27 Nov 2026 08:00:00 GMT",
+                                                  .content_type = "application/json",
+                                                  .fields = &fields,
+                                                  .content_length = body.size()});
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 429 Too Many Requests\r\n"));
+  auto m = Parse<false>(head + body);
+  EXPECT_EQ(m.result_int(), 429u);
+  EXPECT_EQ(m[bhttp::field::date], "Fri, 27 Nov 2026 08:00:00 GMT");
+  EXPECT_EQ(m[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(m["X-Request-Id"], "abc");
+  EXPECT_EQ(m["Retry-After"], "3");
+  EXPECT_TRUE(m.keep_alive());
+  EXPECT_EQ(m.body(), body);
+}
+
+TEST(WireTest, ConnectionHeaderFollowsTheVersionsDefault) {
+  auto close11 = Parse<false>(Serialize(ResponseHead{.status = 200, .keep_alive = false}));
+  EXPECT_FALSE(close11.keep_alive());
+  EXPECT_EQ(close11[bhttp::field::connection], "close");
+  auto keep10 = Parse<false>(Serialize(ResponseHead{.status = 200, .version = 10, .keep_alive = true}));
+  EXPECT_TRUE(keep10.keep_alive());
+  auto close10 = Parse<false>(Serialize(ResponseHead{.status = 200, .version = 10, .keep_alive = false}));
+  EXPECT_FALSE(close10.keep_alive());
+  EXPECT_TRUE(close10[bhttp::field::connection].empty()) << "HTTP/1.0 closes by default";
+}
+
+TEST(WireTest, FramingChoosesLengthChunksOrNothing) {
+  const std::string none = Serialize(ResponseHead{.status = 204, .framing = Framing::kNone});
+  EXPECT_EQ(none.find("Content-Length"), std::string::npos);
+  EXPECT_TRUE(none.starts_with("HTTP/1.1 204 No Content\r\n"));
+  auto chunked = Parse<false>(Serialize(ResponseHead{.status = 200, .framing = Framing::kChunked}) + "3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_TRUE(chunked.chunked());
+  EXPECT_EQ(chunked.body(), "abc");
+  const std::string until_close =
+      Serialize(ResponseHead{.status = 200, .version = 10, .keep_alive = true, .framing = Framing::kUntilClose});
+  EXPECT_EQ(until_close.find("keep-alive"), std::string::npos) << "a body that ends at close cannot keep the connection";
+  EXPECT_EQ(until_close.find("Content-Length"), std::string::npos);
+}
+
+TEST(WireTest, LineBreaksInValuesCannotInjectFields) {
+  const Fields fields{{"X-Name", "a\r\nSet-Cookie: stolen=1"}, {"X-Nul", std::string("b\0c", 3)}};
+  auto m = Parse<false>(Serialize(ResponseHead{.status = 200, .fields = &fields}));
+  EXPECT_TRUE(m[bhttp::field::set_cookie].empty());
+  EXPECT_EQ(m["X-Name"], "a  Set-Cookie: stolen=1");
+  EXPECT_EQ(m["X-Nul"], "b c");
+}
+
+TEST(WireTest, RequestParsesBackWithHostLengthAndBody) {
+  const Fields fields{{"Content-Type", "application/json"}, {"Authorization", "Bearer sk-x"}};
+  const std::string body = R"({"model":"m"})";
+  const std::string head = Serialize(RequestHead{.method = "POST",
+                                                 .target = "/v1/chat/completions",
+                                                 .host = "127.0.0.1:8080",
+                                                 .fields = &fields,
+                                                 .content_length = body.size()});
+  auto m = Parse<true>(head + body);
+  EXPECT_EQ(m.method(), bhttp::verb::post);
+  EXPECT_EQ(m.target(), "/v1/chat/completions");
+  EXPECT_EQ(m[bhttp::field::host], "127.0.0.1:8080");
+  EXPECT_EQ(m[bhttp::field::authorization], "Bearer sk-x");
+  EXPECT_TRUE(m.keep_alive());
+  EXPECT_EQ(m.body(), body);
+}
+
+TEST(WireTest, EveryStatusChorusSendsHasItsReason) {
+  for (int status : {200, 201, 202, 204, 206, 304, 400, 401, 403, 404, 405, 409, 413, 415, 416, 422, 429, 431, 499,
+                     500, 502, 503, 504}) {
+    EXPECT_FALSE(ReasonPhrase(status).empty()) << status;
+  }
+  EXPECT_EQ(ReasonPhrase(299), "");
+  EXPECT_TRUE(Serialize(ResponseHead{.status = 299}).starts_with("HTTP/1.1 299 \r\n"));
+}
+
+}  // namespace
+}  // namespace chorus::http::wire
