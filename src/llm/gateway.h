@@ -15,6 +15,7 @@
 
 #include "base/async.h"
 #include "base/result.h"
+#include "base/time.h"
 #include "http/client/upstream.h"
 #include "llm/registry.h"
 #include "llm/usage.h"
@@ -48,6 +49,8 @@ struct UsageRecord {
   double cost = 0;
   int64_t latency_ms = 0;
   int status = 200;
+  // When the call was answered: the row's created_at, and its day in usage_metrics.
+  SystemTime at = std::chrono::system_clock::now();
 };
 
 class UsageSink {

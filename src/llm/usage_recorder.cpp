@@ -87,12 +87,10 @@ Status UsageRecorder::Flush() {
 }
 
 Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
-  const std::string now = NowTimestamp();
-  const std::string today = now.substr(0, 10);
   std::vector<store::UsageLogRow> rows;
   rows.reserve(batch.size());
-  // Daily counters per user: one upsert each, however many calls the batch holds.
-  std::map<std::string, store::UsageIncrement> daily;
+  // Daily counters per user and day: one upsert each, however many calls the batch holds.
+  std::map<std::pair<std::string, std::string>, store::UsageIncrement> daily;
   for (const auto& r : batch) {
     rows.push_back(store::UsageLogRow{.user_id = r.user_id,
                                       .conversation_id = r.conversation_id,
@@ -102,8 +100,10 @@ Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
                                       .output_tokens = r.output_tokens,
                                       .cost = r.cost,
                                       .latency_ms = r.latency_ms,
-                                      .status = r.status});
-    auto& inc = daily.try_emplace(r.user_id, store::UsageIncrement{.requests = 0}).first->second;
+                                      .status = r.status,
+                                      .created_at = FormatTimestamp(r.at)});
+    const std::string day = rows.back().created_at.substr(0, 10);
+    auto& inc = daily.try_emplace({r.user_id, day}, store::UsageIncrement{.requests = 0}).first->second;
     inc.requests += 1;
     inc.input_tokens += r.input_tokens;
     inc.output_tokens += r.output_tokens;
@@ -112,7 +112,9 @@ Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
   }
   return store::Transact(db_, store::Access::kWrite, [&](store::Connection& conn) -> Status {
     CHORUS_TRY(store::usage_logs::InsertMany(conn, rows));
-    for (const auto& [user, inc] : daily) CHORUS_TRY(store::usage_metrics::Add(conn, user, "llm", today, inc));
+    for (const auto& [key, inc] : daily) {
+      CHORUS_TRY(store::usage_metrics::Add(conn, key.first, "llm", key.second, inc));
+    }
     return Ok();
   });
 }

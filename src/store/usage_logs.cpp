@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <bit>
 #include <chrono>
 #include <iterator>
@@ -37,7 +38,7 @@ UsageLogRow FromRow(Row r) {
 
 // One INSERT of `n` rows. A row without created_at gets the database's now, as the column default
 // would (a multi-row VALUES list cannot say DEFAULT on SQLite).
-std::string InsertSql(Dialect dialect, size_t n) {
+std::string BuildInsertSql(Dialect dialect, size_t n) {
   const char* now = dialect == Dialect::kSqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" : "now()";
   std::string sql = fmt::format("INSERT INTO usage_logs ({}) VALUES ", kColumns);
   auto out = std::back_inserter(sql);
@@ -47,6 +48,22 @@ std::string InsertSql(Dialect dialect, size_t n) {
                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, now);
   }
   return sql;
+}
+
+// The statement for `n` rows, built once: a batch is kInsertBatchRows rows or a power of two below.
+const std::string& InsertSql(Dialect dialect, size_t n) {
+  using Table = std::array<std::string, 8>;  // kInsertBatchRows, then 1, 2, 4, ... 64
+  auto build = [](Dialect d) {
+    Table t;
+    t[0] = BuildInsertSql(d, kInsertBatchRows);
+    for (size_t i = 1; i < t.size(); ++i) t[i] = BuildInsertSql(d, size_t{1} << (i - 1));
+    return t;
+  };
+  static const Table sqlite = build(Dialect::kSqlite);
+  static const Table postgres = build(Dialect::kPostgres);
+  const Table& table = dialect == Dialect::kSqlite ? sqlite : postgres;
+  const size_t index = n == kInsertBatchRows ? 0 : 1 + static_cast<size_t>(std::countr_zero(n));
+  return table.at(index);
 }
 
 Status Insert(Connection& conn, std::span<const UsageLogRow> rows) {

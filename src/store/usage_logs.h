@@ -40,7 +40,7 @@ struct DailyModelUsage {
 
 namespace usage_logs {
 
-inline constexpr size_t kInsertBatchRows = 100;
+inline constexpr size_t kInsertBatchRows = 100;  // below 128: usage_logs.cpp keeps one statement per size
 
 // Inserts every row, all or none: inside the caller's transaction, or else in one of its own. Rows go
 // in multi-row INSERTs of up to kInsertBatchRows rows (the remainder in power-of-two batches, so a
