@@ -36,14 +36,39 @@ key=$(curl -s -XPOST "$base/api/v1/api-keys" -H "Authorization: Bearer $token" -
 direct="http://127.0.0.1:$fake_port/v1"
 through="$base/v1"
 
+# The same load goes straight to the provider and through Chorus in alternating rounds, so that a
+# burst of load from elsewhere on this shared machine falls on both sides; the figures are the
+# medians of the rounds (each round's own numbers are printed too).
+field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+rounds=5
 echo
-echo "== LLM gateway: open loop, 1,000 requests/s for 10 s, 16 connections (latency from when each was due)"
-echo "direct:  $("$load" --url "$direct" --mode open --rate 1000 --seconds 10)"
-echo "chorus:  $("$load" --url "$through" --token "$key" --mode open --rate 1000 --seconds 10)"
+echo "== LLM gateway: open loop, 1,000 requests/s, 16 connections, $rounds rounds of 4 s each way"
+echo "   (latency from when each request was due)"
+: >"$work/open.txt"
+for r in $(seq 1 "$rounds"); do
+  d=$("$load" --url "$direct" --mode open --rate 1000 --seconds 4)
+  c=$("$load" --url "$through" --token "$key" --mode open --rate 1000 --seconds 4)
+  echo "round $r direct: $d"
+  echo "round $r chorus: $c"
+  echo "$(echo "$d" | field p50) $(echo "$d" | field p99) $(echo "$c" | field p50) $(echo "$c" | field p99)" >>"$work/open.txt"
+done
+awk '{print $3 - $1}' "$work/open.txt" | median >"$work/added50"
+awk '{print $4 - $2}' "$work/open.txt" | median >"$work/added99"
+echo "median of rounds: direct p50 $(awk '{print $1}' "$work/open.txt" | median) ms, chorus p50 $(awk '{print $3}' "$work/open.txt" | median) ms"
+echo "added by chorus (median of rounds): p50 $(cat "$work/added50") ms, p99 $(cat "$work/added99") ms"
 echo
-echo "== closed loop, 32 connections for 10 s (throughput)"
-echo "direct:  $("$load" --url "$direct" --mode closed --connections 32 --seconds 10)"
-echo "chorus:  $("$load" --url "$through" --token "$key" --mode closed --connections 32 --seconds 10)"
+echo "== closed loop, 32 connections, $rounds rounds of 4 s each way (throughput)"
+: >"$work/closed.txt"
+for r in $(seq 1 "$rounds"); do
+  d=$("$load" --url "$direct" --mode closed --connections 32 --seconds 4)
+  c=$("$load" --url "$through" --token "$key" --mode closed --connections 32 --seconds 4)
+  echo "round $r direct: $d"
+  echo "round $r chorus: $c"
+  echo "$(echo "$d" | awk '{print $6}') $(echo "$c" | awk '{print $6}')" >>"$work/closed.txt"
+done
+echo "median of rounds: direct $(awk '{print $1}' "$work/closed.txt" | median) req/s, chorus $(awk '{print $2}' "$work/closed.txt" | median) req/s"
+echo "chorus / direct (median of the rounds' ratios): $(awk '{printf "%.3f\n", $2 / $1}' "$work/closed.txt" | median)"
 echo "RSS of chorus after the load: $(awk '/VmRSS/ {print $2, $3}' /proc/$server/status), peak $(awk '/VmHWM/ {print $2, $3}' /proc/$server/status)"
 echo
 echo "== streaming: 500 streamed completions one after another (time to the first chunk)"

@@ -306,7 +306,6 @@ int Runtime::Serve() {
       .host = endpoint->host,
       .port = endpoint->port,
       .threads = NetworkThreads(config_),
-      .spin = std::chrono::microseconds(config_.http.spin_us),
       .max_header_bytes = config_.http.max_header_bytes,
       .max_body_bytes = config_.http.max_body_bytes,
       .spool_dir = (std::filesystem::path(config_.data_dir) / "uploads").string(),

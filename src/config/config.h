@@ -26,7 +26,6 @@ struct LogConfig {
 
 struct HttpConfig {
   int threads = 0;  // 0: one per core
-  int spin_us = 0;  // how long a network thread polls after its last event before it sleeps
   uint64_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 16 * 1024 * 1024;
   uint64_t max_upload_bytes = 512ull * 1024 * 1024;  // multipart uploads, spooled to <data_dir>/uploads

@@ -179,11 +179,6 @@ std::vector<KeyDef> BuildTable() {
              [](auto& c) -> auto& { return c.log.file; }),
       Int("http.threads", "Network threads; 0 starts one per core.",
           [](auto& c) -> auto& { return c.http.threads; }, 0, 256),
-      Int("http.spin_us",
-          "Microseconds a network thread keeps polling after its last event before it sleeps: an "
-          "upstream's answer that comes within the window is read without a kernel wake-up. 0 never "
-          "spins; the cost is CPU while there is traffic, none when idle.",
-          [](auto& c) -> auto& { return c.http.spin_us; }, 0, 10000),
       Size("http.max_header_bytes", "Largest request line plus headers; larger requests get 431.",
            [](auto& c) -> auto& { return c.http.max_header_bytes; }, 1024, 1024 * 1024),
       Size("http.max_body_bytes",

@@ -31,6 +31,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "http/fast_io.h"
 #include "http/wire.h"
 
 namespace chorus::http {
@@ -119,26 +120,6 @@ Result<int> OpenSpoolFile(const std::string& dir) {
     return Unexpected(ErrorCode::kUnavailable, "The server cannot store uploads right now.");
   }
   return fd;
-}
-
-// Runs `ctx` until it is stopped. With a spin window, a thread that has just run a handler keeps
-// polling for that long before it sleeps in the kernel: the answer to a request it has just sent
-// upstream usually arrives within the window, and is then picked up without a wake-up (which costs
-// tens of microseconds on a virtual machine, plus the cold caches after it).
-void RunContext(asio::io_context& ctx, std::chrono::microseconds spin) {
-  if (spin.count() <= 0) {
-    ctx.run();
-    return;
-  }
-  auto last = std::chrono::steady_clock::now();
-  while (!ctx.stopped()) {
-    if (ctx.poll() > 0) {
-      last = std::chrono::steady_clock::now();
-    } else if (std::chrono::steady_clock::now() - last >= spin) {
-      ctx.run_one();
-      last = std::chrono::steady_clock::now();
-    }
-  }
 }
 
 }  // namespace
@@ -235,9 +216,9 @@ void Server::Impl::Run() {
   }
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts.size(); ++i) {
-    threads.emplace_back([this, ctx = contexts[i].get()] { RunContext(*ctx, settings.spin); });
+    threads.emplace_back([ctx = contexts[i].get()] { ctx->run(); });
   }
-  RunContext(main(), settings.spin);
+  main().run();
   for (auto& t : threads) t.join();
 }
 
@@ -402,7 +383,9 @@ asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& 
       }
     } else {
       parser.body_limit(limit);
-      std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, parser, kNoThrow);
+      if (!fast_io::ParseBuffered(parser, buffer, body_ec) && !body_ec) {
+        std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, parser, kNoThrow);
+      }
     }
     if (body_ec == bhttp::error::body_limit) {
       const Error too_large = TooLarge(limit);
@@ -441,7 +424,6 @@ asio::awaitable<void> Server::Impl::RefuseRequest(Connection& c, Request& reques
 
 asio::awaitable<bool> Server::Impl::WriteResponse(Connection& c, unsigned version, bool head, Response& response,
                                                   bool keep, uint64_t& bytes) {
-  c.stream.expires_after(settings.write_timeout);
   wire::ResponseHead out{.status = response.status,
                          .version = version,
                          .date = DateHeader(),
@@ -456,15 +438,14 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Connection& c, unsigned versio
     bytes = head || no_body ? 0 : response.body.size();
     const std::array<asio::const_buffer, 2> message{asio::buffer(head_bytes),
                                                     asio::buffer(response.body.data(), bytes)};
-    auto [ec, n] = co_await asio::async_write(c.stream, message, kNoThrow);
+    const auto ec = co_await fast_io::Write(c.stream, message, settings.write_timeout);
     co_return !ec;
   }
 
   const bool chunked = version >= 11;
   out.framing = chunked ? wire::Framing::kChunked : wire::Framing::kUntilClose;
   const std::string head_bytes = wire::Serialize(out);
-  auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(head_bytes), kNoThrow);
-  if (ec) co_return false;
+  if (co_await fast_io::Write(c.stream, asio::buffer(head_bytes), settings.write_timeout)) co_return false;
   if (head) co_return chunked && keep;
   StreamedBody body(c.stream, settings.write_timeout, chunked);
   try {

@@ -30,8 +30,6 @@ struct ServerSettings {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port (see Server::port())
   int threads = 1;
-  // How long a network thread keeps polling after its last event before it sleeps (0: never spins).
-  std::chrono::microseconds spin{0};
   uint64_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 16 * 1024 * 1024;
   // multipart/form-data bodies (uploads) go to an unnamed file in this directory instead of memory,

@@ -15,9 +15,11 @@
 
 #include <array>
 #include <mutex>
+#include <type_traits>
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "http/fast_io.h"
 #include "http/wire.h"
 
 namespace chorus::http::client {
@@ -170,14 +172,19 @@ Task<Result<std::string_view>> UpstreamResponse::Read() {
     auto& body = s.parser.get().body();
     body.data = s.piece;
     body.size = sizeof(s.piece);
-    s.conn->lowest().expires_after(s.timeouts.idle);
-    boost::system::error_code ec;  // (GCC 12: no co_await inside ?:, see base/async.h)
-    if (s.conn->tls) {
-      ec = co_await s.ReadSome(*s.conn->tls);
-    } else {
-      ec = co_await s.ReadSome(*s.conn->tcp);
+    boost::system::error_code ec;
+    // What came with the header (often the whole body) is parsed without a read.
+    fast_io::ParseBuffered(s.parser, s.conn->buffer, ec);
+    if (!ec && !s.parser.is_done() && body.size == sizeof(s.piece)) {
+      s.conn->lowest().expires_after(s.timeouts.idle);
+      // (GCC 12: no co_await inside ?:, see base/async.h)
+      if (s.conn->tls) {
+        ec = co_await s.ReadSome(*s.conn->tls);
+      } else {
+        ec = co_await s.ReadSome(*s.conn->tcp);
+      }
+      if (ec == bhttp::error::need_buffer) ec = {};
     }
-    if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) {
       s.failed = true;
       co_return Unexpected(FromNet(ec, "reading the upstream response"));
@@ -265,9 +272,15 @@ template <typename Stream>
 Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
                                             const std::array<asio::const_buffer, 2>& message,
                                             UpstreamResponse::Impl& response, const UpstreamTimeouts& t) {
-  conn.lowest().expires_after(t.first_byte);
-  auto [wec, written] = co_await asio::async_write(stream, message, kNoThrow);
+  boost::system::error_code wec;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    wec = co_await fast_io::Write(stream, message, t.first_byte);
+  } else {
+    conn.lowest().expires_after(t.first_byte);
+    std::tie(wec, std::ignore) = co_await asio::async_write(stream, message, kNoThrow);
+  }
   if (wec) co_return Unexpected(FromNet(wec, "sending the upstream request"));
+  conn.lowest().expires_after(t.first_byte);
   auto [rec, read] = co_await bhttp::async_read_header(stream, conn.buffer, response.parser, kNoThrow);
   if (rec) co_return Unexpected(FromNet(rec, "waiting for the upstream response"));
   co_return Ok();
