@@ -37,22 +37,25 @@ Status CheckInteger(const json::object& body, std::string_view key, int64_t min,
 }
 
 Status CheckMessage(const json::value& m, size_t i) {
-  const std::string param = fmt::format("messages[{}]", i);
-  if (!m.is_object()) return Bad("each message must be an object", param);
+  // The parameter's name is made only for an error: valid requests (nearly all) cost no formatting.
+  auto param = [i](std::string_view field = {}) {
+    return fmt::format("messages[{}]{}{}", i, field.empty() ? "" : ".", field);
+  };
+  if (!m.is_object()) return Bad("each message must be an object", param());
   const json::object& o = m.get_object();
   const json::value* role = o.if_contains("role");
-  if (!role || !role->is_string()) return Bad("each message needs a 'role'", param + ".role");
+  if (!role || !role->is_string()) return Bad("each message needs a 'role'", param("role"));
   const std::string_view r = role->get_string();
   if (r != "system" && r != "developer" && r != "user" && r != "assistant" && r != "tool" && r != "function") {
-    return Bad(fmt::format("'{}' is not a valid role", r), param + ".role");
+    return Bad(fmt::format("'{}' is not a valid role", r), param("role"));
   }
   const json::value* content = o.if_contains("content");
   const bool may_omit = r == "assistant";  // an assistant message may carry only tool calls
-  if ((!content || content->is_null()) && !may_omit) return Bad("the message needs 'content'", param + ".content");
+  if ((!content || content->is_null()) && !may_omit) return Bad("the message needs 'content'", param("content"));
   if (content && !content->is_null() && !content->is_string() && !content->is_array()) {
-    return Bad("'content' must be a string or an array of parts", param + ".content");
+    return Bad("'content' must be a string or an array of parts", param("content"));
   }
-  if (r == "tool" && !o.contains("tool_call_id")) return Bad("a tool message needs 'tool_call_id'", param + ".tool_call_id");
+  if (r == "tool" && !o.contains("tool_call_id")) return Bad("a tool message needs 'tool_call_id'", param("tool_call_id"));
   return Ok();
 }
 
