@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -170,6 +171,32 @@ TEST_P(RepositoryTest, SearchAllRanksTheRecentMatchesOfEveryUser) {
     EXPECT_TRUE(r) << hostile << ": " << r.error().message;
   }
   EXPECT_EQ(transcriptions::SearchAll(*Write(), "  !!! ", 10).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(RepositoryTest, SearchAllRanksOnlyTheMostRecentMatches) {
+  const std::string alice = MakeUser("alice");
+  // Six matches a week apart, the oldest first (as rows arrive); the three oldest are the most
+  // about the budget, the three newest mention it once.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    auto t = transcriptions::Create(*Write(), alice, {});
+    ASSERT_TRUE(t);
+    const std::string text = i < 3 ? "budget budget budget budget" : "a word on the budget among many other words";
+    ASSERT_TRUE(transcriptions::Complete(*Write(), t->id, {.transcript_text = text, .duration = 1}, NowTimestamp()));
+    const auto at = std::chrono::system_clock::now() - std::chrono::hours(24 * 7 * (5 - i));
+    ASSERT_TRUE(Write()->Exec("UPDATE transcriptions SET created_at = $1 WHERE id = $2", FormatTimestamp(at), t->id));
+    ids.push_back(t->id);
+  }
+  auto recent = transcriptions::SearchAll(*Write(), "budget", 10, 3);
+  ASSERT_TRUE(recent) << recent.error().message;
+  std::set<std::string> found;
+  for (const auto& hit : *recent) found.insert(hit.id);
+  EXPECT_EQ(found, (std::set<std::string>{ids[3], ids[4], ids[5]})) << "only the three most recent are ranked";
+  auto all = transcriptions::SearchAll(*Write(), "budget", 1, 6);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE((*all)[0].id == ids[0] || (*all)[0].id == ids[1] || (*all)[0].id == ids[2])
+      << "with room for all six, an older and more relevant one wins";
 }
 
 TEST_P(RepositoryTest, SessionsAreFoundOnlyWhileActive) {

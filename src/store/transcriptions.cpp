@@ -200,7 +200,7 @@ Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view use
   return hits;
 }
 
-Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view query, int limit) {
+Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view query, int limit, int candidates) {
   const auto words = Words(query);
   if (words.empty()) return Unexpected(ErrorCode::kInvalidArgument, "The search query has no words.", "q");
   limit = ClampLimit(limit);
@@ -216,18 +216,19 @@ Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view 
         "FROM top JOIN transcriptions_fts ON transcriptions_fts.rowid = top.seq "
         "JOIN transcriptions t ON t.seq = top.seq "
         "WHERE transcriptions_fts MATCH $1 ORDER BY top.score",
-        Fts5Query(words), limit, kSearchAllCandidates);
+        Fts5Query(words), limit, candidates);
   } else {
+    // recent_transcript_matches (migration 0011) reads the matches week by week from the newest,
+    // so a common word costs the rows of its last few weeks, not all of its rows.
     rows = conn.Exec(
         "WITH q AS (SELECT plainto_tsquery('english', $1) AS q), "
-        "candidates AS (SELECT t.id, t.search_vector FROM transcriptions t, q WHERE t.search_vector @@ q.q "
-        "  ORDER BY t.created_at DESC LIMIT $3), "
-        "top AS (SELECT c.id, ts_rank(c.search_vector, q.q) AS score FROM candidates c, q "
-        "  ORDER BY score DESC LIMIT $2) "
+        "candidates AS (SELECT m.id, m.score FROM q, recent_transcript_matches(q.q, $3) m "
+        "  ORDER BY m.created_at DESC LIMIT $3), "
+        "top AS (SELECT c.id, c.score FROM candidates c ORDER BY c.score DESC LIMIT $2) "
         "SELECT t.id, ts_headline('english', t.transcript_text, q.q, "
         "'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, MaxFragments=1'), top.score, t.created_at "
         "FROM top JOIN transcriptions t ON t.id = top.id, q ORDER BY top.score DESC, t.created_at DESC",
-        PlainQuery(words), limit, kSearchAllCandidates);
+        PlainQuery(words), limit, candidates);
   }
   if (!rows) return Unexpected(std::move(rows).error());
   std::vector<TranscriptHit> hits;

@@ -92,7 +92,9 @@ inline constexpr int kSearchAllCandidates = 4000;
 // the kSearchAllCandidates most recent matches, not all of them: a word found in a large share of a
 // big corpus would otherwise be scored in every document that has it (31 ms at 1M rows); more
 // words narrow the matches and reach further back.
-Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view query, int limit);
+// `candidates` is for tests.
+Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view query, int limit,
+                                             int candidates = kSearchAllCandidates);
 
 }  // namespace transcriptions
 }  // namespace chorus::store
