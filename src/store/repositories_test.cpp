@@ -197,6 +197,13 @@ TEST_P(RepositoryTest, SearchAllRanksOnlyTheMostRecentMatches) {
   ASSERT_EQ(all->size(), 1u);
   EXPECT_TRUE((*all)[0].id == ids[0] || (*all)[0].id == ids[1] || (*all)[0].id == ids[2])
       << "with room for all six, an older and more relevant one wins";
+  // Sparse matches (PostgreSQL reads the older weeks in one lookup): each row once, none missing.
+  auto sparse = transcriptions::SearchAll(*Write(), "budget", 20, 100);
+  ASSERT_TRUE(sparse) << sparse.error().message;
+  std::set<std::string> every;
+  for (const auto& hit : *sparse) every.insert(hit.id);
+  EXPECT_EQ(sparse->size(), 6u);
+  EXPECT_EQ(every, std::set<std::string>(ids.begin(), ids.end()));
 }
 
 TEST_P(RepositoryTest, SessionsAreFoundOnlyWhileActive) {
