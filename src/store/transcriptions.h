@@ -86,12 +86,12 @@ Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view use
                                           int limit);
 
 // How many of the most recent matches SearchAll ranks.
-inline constexpr int kSearchAllCandidates = 4000;
+inline constexpr int kSearchAllCandidates = 2000;
 
 // Ranked full-text search over every user's transcripts (administration, shared corpora). It ranks
 // the kSearchAllCandidates most recent matches, not all of them: a word found in a large share of a
-// big corpus would otherwise be scored in every document that has it (31 ms at 1M rows); more
-// words narrow the matches and reach further back.
+// big corpus would otherwise be scored in every document that has it; more words narrow the matches
+// and reach further back. (docs/schema.md, transcriptions.)
 // `candidates` is for tests.
 Result<std::vector<TranscriptHit>> SearchAll(Connection& conn, std::string_view query, int limit,
                                              int candidates = kSearchAllCandidates);

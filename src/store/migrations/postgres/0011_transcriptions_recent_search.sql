@@ -1,6 +1,6 @@
 -- Global search ranks the most recent matches of a query (transcriptions::SearchAll). A GIN index
--- cannot say which matches are recent: to find the latest 4,000 of 14,000 matches PostgreSQL had to
--- visit all 14,000 rows (40 ms at a million rows). Each row now carries its week, the GIN index
+-- cannot say which matches are recent: to find the latest few thousand of 14,000 matches PostgreSQL
+-- had to visit all 14,000 rows (40 ms at a million rows). Each row now carries its week, the GIN index
 -- holds that week next to the words (btree_gin, a trusted extension that ships with PostgreSQL),
 -- and recent_transcript_matches() walks the weeks from the newest: one index lookup per week, rows
 -- visited only for the weeks it needs.
