@@ -45,31 +45,32 @@ through="$base/v1"
 field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 rounds=5
+# Runs `rounds` rounds of the load given as arguments, straight and through Chorus in turn; prints
+# each round and leaves one line per round in $work/rounds.txt: the direct line, a tab, Chorus's.
+alternate() {
+  : >"$work/rounds.txt"
+  for r in $(seq 1 "$rounds"); do
+    d=$("$load" --url "$direct" "$@")
+    c=$("$load" --url "$through" --token "$key" "$@")
+    echo "round $r direct: $d"
+    echo "round $r chorus: $c"
+    printf '%s\t%s\n' "$d" "$c" >>"$work/rounds.txt"
+  done
+}
+side() { cut -f"$1" "$work/rounds.txt"; }  # 1: direct, 2: chorus
+
 echo
 echo "== LLM gateway: open loop, 1,000 requests/s, 16 connections, $rounds rounds of 4 s each way"
 echo "   (latency from when each request was due)"
-: >"$work/open.txt"
-for r in $(seq 1 "$rounds"); do
-  d=$("$load" --url "$direct" --mode open --rate 1000 --seconds 4)
-  c=$("$load" --url "$through" --token "$key" --mode open --rate 1000 --seconds 4)
-  echo "round $r direct: $d"
-  echo "round $r chorus: $c"
-  echo "$(echo "$d" | field p50) $(echo "$d" | field p99) $(echo "$c" | field p50) $(echo "$c" | field p99)" >>"$work/open.txt"
-done
-awk '{print $3 - $1}' "$work/open.txt" | median >"$work/added50"
-awk '{print $4 - $2}' "$work/open.txt" | median >"$work/added99"
+alternate --mode open --rate 1000 --seconds 4
+paste <(side 1 | field p50) <(side 1 | field p99) <(side 2 | field p50) <(side 2 | field p99) >"$work/open.txt"
 echo "median of rounds: direct p50 $(awk '{print $1}' "$work/open.txt" | median) ms, chorus p50 $(awk '{print $3}' "$work/open.txt" | median) ms"
-echo "added by chorus (median of rounds): p50 $(cat "$work/added50") ms, p99 $(cat "$work/added99") ms"
+echo "added by chorus (median of rounds): p50 $(awk '{print $3 - $1}' "$work/open.txt" | median) ms," \
+  "p99 $(awk '{print $4 - $2}' "$work/open.txt" | median) ms"
 echo
 echo "== closed loop, 32 connections, $rounds rounds of 4 s each way (throughput)"
-: >"$work/closed.txt"
-for r in $(seq 1 "$rounds"); do
-  d=$("$load" --url "$direct" --mode closed --connections 32 --seconds 4)
-  c=$("$load" --url "$through" --token "$key" --mode closed --connections 32 --seconds 4)
-  echo "round $r direct: $d"
-  echo "round $r chorus: $c"
-  echo "$(echo "$d" | awk '{print $6}') $(echo "$c" | awk '{print $6}')" >>"$work/closed.txt"
-done
+alternate --mode closed --connections 32 --seconds 4
+paste <(side 1 | awk '{print $6}') <(side 2 | awk '{print $6}') >"$work/closed.txt"
 echo "median of rounds: direct $(awk '{print $1}' "$work/closed.txt" | median) req/s, chorus $(awk '{print $2}' "$work/closed.txt" | median) req/s"
 echo "chorus / direct (median of the rounds' ratios): $(awk '{printf "%.3f\n", $2 / $1}' "$work/closed.txt" | median)"
 echo "RSS of chorus after the load: $(awk '/VmRSS/ {print $2, $3}' /proc/$server/status), peak under the load $(awk '/VmHWM/ {print $2, $3}' /proc/$server/status)"

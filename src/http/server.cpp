@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/fast_io.h"
+#include "http/streamed_body.h"
 #include "http/wire.h"
 
 namespace chorus::http {
@@ -67,38 +68,6 @@ struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
   std::atomic<bool> idle{true};  // waiting for the first byte of a request
-};
-
-// A streamed response body: chunks on HTTP/1.1, raw bytes until close on HTTP/1.0.
-class StreamedBody final : public BodyStream {
- public:
-  StreamedBody(beast::tcp_stream& stream, std::chrono::milliseconds timeout, bool chunked)
-      : stream_(stream), timeout_(timeout), chunked_(chunked) {}
-
-  Task<bool> Write(std::string_view data) override {
-    if (closed_) co_return false;
-    if (data.empty()) co_return true;
-    stream_.expires_after(timeout_);
-    boost::system::error_code ec;
-    if (chunked_) {
-      std::tie(ec, std::ignore) =
-          co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data.data(), data.size())), kNoThrow);
-    } else {
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), kNoThrow);
-    }
-    if (ec) closed_ = true;
-    else bytes_ += data.size();
-    co_return !closed_;
-  }
-  bool Closed() const override { return closed_; }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  beast::tcp_stream& stream_;
-  const std::chrono::milliseconds timeout_;
-  const bool chunked_;
-  bool closed_ = false;
-  uint64_t bytes_ = 0;
 };
 
 // Uploads are the bodies worth spooling to disk: multipart/form-data.
