@@ -4,6 +4,8 @@
 
 #include <iterator>
 
+#include "base/strings.h"
+
 namespace chorus::http::wire {
 namespace {
 
@@ -22,9 +24,25 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
   out.append("\r\n");
 }
 
+// The body's framing is the serializer's alone: a Content-Length, Transfer-Encoding or Connection
+// among the caller's fields would contradict it (and two lengths invite request smuggling).
+bool IsFraming(std::string_view name) {
+  return IEquals(name, "Content-Length") || IEquals(name, "Transfer-Encoding") || IEquals(name, "Connection");
+}
+
+bool Has(const Fields* fields, std::string_view name) {
+  if (!fields) return false;
+  for (const auto& field : *fields) {
+    if (IEquals(field.first, name)) return true;
+  }
+  return false;
+}
+
 void AppendFields(std::string& out, const Fields* fields) {
   if (!fields) return;
-  for (const auto& [name, value] : *fields) AppendField(out, name, value);
+  for (const auto& [name, value] : *fields) {
+    if (!IsFraming(name)) AppendField(out, name, value);
+  }
 }
 
 size_t FieldsSize(const Fields* fields) {
@@ -42,8 +60,11 @@ std::string Serialize(const ResponseHead& head) {
   out.reserve(160 + head.date.size() + head.content_type.size() + FieldsSize(head.fields));
   fmt::format_to(std::back_inserter(out), "HTTP/{}.{} {} {}\r\n", head.version / 10, head.version % 10, head.status,
                  ReasonPhrase(head.status));
-  if (!head.date.empty()) AppendField(out, "Date", head.date);
-  if (!head.content_type.empty()) AppendField(out, "Content-Type", head.content_type);
+  // A Date or Content-Type among the fields replaces the one given apart.
+  if (!head.date.empty() && !Has(head.fields, "Date")) AppendField(out, "Date", head.date);
+  if (!head.content_type.empty() && !Has(head.fields, "Content-Type")) {
+    AppendField(out, "Content-Type", head.content_type);
+  }
   AppendFields(out, head.fields);
   const bool keep = head.keep_alive && head.framing != Framing::kUntilClose;
   if (head.version >= 11 && !keep) out.append("Connection: close\r\n");
@@ -65,7 +86,7 @@ std::string Serialize(const RequestHead& head) {
   out.push_back(' ');
   Append(out, head.target);
   out.append(" HTTP/1.1\r\n");
-  AppendField(out, "Host", head.host);
+  if (!Has(head.fields, "Host")) AppendField(out, "Host", head.host);
   AppendFields(out, head.fields);
   fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n\r\n", head.content_length);
   return out;

@@ -43,7 +43,9 @@ struct RequestHead {
 };
 
 // "HTTP/1.1 200 OK\r\n" … "\r\n". Names and values are written as given except that CR, LF and NUL
-// become spaces, so no value can end a field early or start a new one.
+// become spaces, so no value can end a field early or start a new one. The framing fields
+// (Content-Length, Transfer-Encoding, Connection) come from the head alone; a Date, Content-Type or
+// Host among `fields` replaces the one given apart.
 std::string Serialize(const ResponseHead& head);
 // "POST /v1/chat/completions HTTP/1.1\r\nHost: …\r\n" … "Content-Length: n\r\n\r\n".
 std::string Serialize(const RequestHead& head);

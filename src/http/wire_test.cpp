@@ -73,6 +73,29 @@ TEST(WireTest, LineBreaksInValuesCannotInjectFields) {
   EXPECT_EQ(m["X-Nul"], "b c");
 }
 
+TEST(WireTest, FramingComesFromTheHeadAndFieldsReplaceTheDefaults) {
+  const Fields fields{{"content-length", "999"}, {"Transfer-Encoding", "chunked"}, {"Connection", "upgrade"},
+                      {"Content-Type", "audio/mpeg"}};
+  const std::string head = Serialize(ResponseHead{.status = 200,
+                                                  .date = "Fri, 27 Nov 2026 08:00:00 GMT",
+                                                  .content_type = "application/json",
+                                                  .fields = &fields,
+                                                  .content_length = 3});
+  EXPECT_EQ(head.find("999"), std::string::npos);
+  EXPECT_EQ(head.find("upgrade"), std::string::npos);
+  EXPECT_EQ(head.find("application/json"), std::string::npos);
+  auto m = Parse<false>(head + "abc");
+  EXPECT_EQ(m[bhttp::field::content_length], "3");
+  EXPECT_FALSE(m.chunked());
+  EXPECT_EQ(m[bhttp::field::content_type], "audio/mpeg");
+  EXPECT_EQ(m.body(), "abc");
+  const Fields host{{"Host", "api.example.com"}, {"Content-Length", "1"}};
+  auto r = Parse<true>(Serialize(RequestHead{.method = "POST", .target = "/", .host = "127.0.0.1:1", .fields = &host,
+                                             .content_length = 2}) + "ok");
+  EXPECT_EQ(r[bhttp::field::host], "api.example.com");
+  EXPECT_EQ(r.body(), "ok");
+}
+
 TEST(WireTest, RequestParsesBackWithHostLengthAndBody) {
   const Fields fields{{"Content-Type", "application/json"}, {"Authorization", "Bearer sk-x"}};
   const std::string body = R"({"model":"m"})";
