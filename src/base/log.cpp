@@ -1,11 +1,14 @@
 #include "base/log.h"
 
 #include <spdlog/async.h>
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -56,7 +59,31 @@ void AppendTimestamp(std::string& out) {
     cached_second = s;
   }
   out += cached;
-  fmt::format_to(std::back_inserter(out), ".{:03d}Z", ms);
+  const char fraction[] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                           static_cast<char>('0' + ms % 10), 'Z'};
+  out.append(fraction, sizeof fraction);
+}
+
+// Integers by std::to_chars: the access log writes several per request.
+template <typename I>
+void AppendInteger(std::string& out, I value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+// The bytes that make a text value need quotes: space, quote, '=', backslash and control bytes.
+constexpr std::array<unsigned char, 256> kNeedsQuotes = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 1;
+  t[' '] = t['"'] = t['='] = t['\\'] = t[0x7f] = 1;
+  return t;
+}();
+
+bool NeedsQuotes(std::string_view text) {
+  unsigned char needs = text.empty() ? 1 : 0;
+  for (const char c : text) needs |= kNeedsQuotes[static_cast<unsigned char>(c)];
+  return needs != 0;
 }
 
 void AppendValueText(std::string& out, const Field::Value& v) {
@@ -64,8 +91,7 @@ void AppendValueText(std::string& out, const Field::Value& v) {
       [&out](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, std::string_view>) {
-          const bool needs_quotes = x.empty() || x.find_first_of(" \"=\n\t\\") != std::string_view::npos;
-          if (needs_quotes) {
+          if (NeedsQuotes(x)) {
             out += '"';
             AppendJsonEscaped(out, x);
             out += '"';
@@ -74,6 +100,8 @@ void AppendValueText(std::string& out, const Field::Value& v) {
           }
         } else if constexpr (std::is_same_v<T, bool>) {
           out += x ? "true" : "false";
+        } else if constexpr (std::is_integral_v<T>) {
+          AppendInteger(out, x);
         } else {
           fmt::format_to(std::back_inserter(out), "{}", x);
         }
@@ -91,12 +119,25 @@ void AppendValueJson(std::string& out, const Field::Value& v) {
           out += '"';
         } else if constexpr (std::is_same_v<T, bool>) {
           out += x ? "true" : "false";
+        } else if constexpr (std::is_integral_v<T>) {
+          AppendInteger(out, x);
         } else {
           fmt::format_to(std::back_inserter(out), "{}", x);
         }
       },
       v);
 }
+
+// Lines are rendered whole by RenderInto; the sink only adds the line end (spdlog's pattern
+// formatter, even for "%v", walks its flag list and stamps a time for every line).
+class LineFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
+    dest.push_back('\n');
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<LineFormatter>(); }
+};
 
 spdlog::level::level_enum ToSpd(Level level) {
   switch (level) {
@@ -110,11 +151,7 @@ spdlog::level::level_enum ToSpd(Level level) {
   return spdlog::level::info;
 }
 
-}  // namespace
-
-std::string Render(Format format, Level level, std::string_view message, Fields fields) {
-  std::string out;
-  out.reserve(160);
+void RenderInto(std::string& out, Format format, Level level, std::string_view message, Fields fields) {
   if (format == Format::kJson) {
     out += R"({"ts":")";
     AppendTimestamp(out);
@@ -143,6 +180,14 @@ std::string Render(Format format, Level level, std::string_view message, Fields 
       AppendValueText(out, f.value);
     }
   }
+}
+
+}  // namespace
+
+std::string Render(Format format, Level level, std::string_view message, Fields fields) {
+  std::string out;
+  out.reserve(160);
+  RenderInto(out, format, level, message, fields);
   return out;
 }
 
@@ -178,7 +223,7 @@ void Init(const Settings& settings) {
     spdlog::register_logger(g_logger);  // so that the periodic flush reaches it
     spdlog::flush_every(std::chrono::seconds(1));
   }
-  g_logger->set_pattern("%v");  // lines are rendered by Render()
+  g_logger->set_formatter(std::make_unique<LineFormatter>());  // lines are rendered by RenderInto()
   g_logger->set_level(spdlog::level::trace);
   g_logger->flush_on(spdlog::level::warn);
   g_level.store(settings.level, std::memory_order_relaxed);
@@ -201,7 +246,10 @@ bool Enabled(Level level) {
 
 void Write(Level level, std::string_view message, Fields fields) {
   spdlog::logger* logger = g_current.load(std::memory_order_acquire);
-  std::string line = Render(g_format.load(std::memory_order_relaxed), level, message, fields);
+  // One buffer per thread, reused: a line costs no allocation once the buffer has grown.
+  thread_local std::string line;
+  line.clear();
+  RenderInto(line, g_format.load(std::memory_order_relaxed), level, message, fields);
   if (logger) {
     logger->log(ToSpd(level), std::string_view(line));
   } else {

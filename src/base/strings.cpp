@@ -171,11 +171,11 @@ bool IsValidUtf8(std::string_view s) {
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
+  std::string out(bytes.size() * 2, '\0');
+  char* to = out.data();
+  for (const unsigned char c : bytes) {
+    *to++ = kHex[c >> 4];
+    *to++ = kHex[c & 0xF];
   }
   return out;
 }

@@ -1,20 +1,37 @@
 #include "http/wire.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
+#include <array>
+#include <charconv>
 
 #include "base/strings.h"
 
 namespace chorus::http::wire {
 namespace {
 
+// The bytes that could end a field early: CR, LF and NUL.
+constexpr std::array<unsigned char, 256> kBreaksField = [] {
+  std::array<unsigned char, 256> t{};
+  t['\r'] = t['\n'] = t['\0'] = 1;
+  return t;
+}();
+
+// Appends `text`, with CR, LF and NUL made spaces. The check is a branch-free table walk; the
+// rewrite runs only for a text that needs it (none does on the usual path).
 void Append(std::string& out, std::string_view text) {
+  unsigned char breaks = 0;
+  for (const char c : text) breaks |= kBreaksField[static_cast<unsigned char>(c)];
   const size_t at = out.size();
   out.append(text);
+  if (breaks == 0) return;
   for (size_t i = at; i < out.size(); ++i) {
-    if (out[i] == '\r' || out[i] == '\n' || out[i] == '\0') out[i] = ' ';
+    if (kBreaksField[static_cast<unsigned char>(out[i])]) out[i] = ' ';
   }
+}
+
+void AppendNumber(std::string& out, uint64_t n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, end);
 }
 
 void AppendField(std::string& out, std::string_view name, std::string_view value) {
@@ -58,8 +75,11 @@ size_t FieldsSize(const Fields* fields) {
 std::string Serialize(const ResponseHead& head) {
   std::string out;
   out.reserve(160 + head.date.size() + head.content_type.size() + FieldsSize(head.fields));
-  fmt::format_to(std::back_inserter(out), "HTTP/{}.{} {} {}\r\n", head.version / 10, head.version % 10, head.status,
-                 ReasonPhrase(head.status));
+  out.append(head.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+  AppendNumber(out, static_cast<uint64_t>(head.status));
+  out.push_back(' ');
+  out.append(ReasonPhrase(head.status));
+  out.append("\r\n");
   // A Date or Content-Type among the fields replaces the one given apart.
   if (!head.date.empty() && !Has(head.fields, "Date")) AppendField(out, "Date", head.date);
   if (!head.content_type.empty() && !Has(head.fields, "Content-Type")) {
@@ -70,7 +90,11 @@ std::string Serialize(const ResponseHead& head) {
   if (head.version >= 11 && !keep) out.append("Connection: close\r\n");
   if (head.version < 11 && keep) out.append("Connection: keep-alive\r\n");
   switch (head.framing) {
-    case Framing::kLength: fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", head.content_length); break;
+    case Framing::kLength:
+      out.append("Content-Length: ");
+      AppendNumber(out, head.content_length);
+      out.append("\r\n");
+      break;
     case Framing::kChunked: out.append("Transfer-Encoding: chunked\r\n"); break;
     case Framing::kNone:
     case Framing::kUntilClose: break;
@@ -88,7 +112,9 @@ std::string Serialize(const RequestHead& head) {
   out.append(" HTTP/1.1\r\n");
   if (!Has(head.fields, "Host")) AppendField(out, "Host", head.host);
   AppendFields(out, head.fields);
-  fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n\r\n", head.content_length);
+  out.append("Content-Length: ");
+  AppendNumber(out, head.content_length);
+  out.append("\r\n\r\n");
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "base/random.h"
 #include "llm/anthropic.h"
 #include "llm/gateway_internal.h"
+#include "llm/usage_scan.h"
 
 namespace chorus::llm {
 namespace {
@@ -208,6 +209,11 @@ Status ParseCompletion(const Deployment& d, std::string_view model, std::string 
     auto translated = anthropic::ResponseToOpenAi(body, model, std::time(nullptr), &outcome.usage);
     if (!translated) return Unexpected(std::move(translated).error());
     body = std::move(*translated);
+  } else if (!collect_text) {
+    // The usual case: the body goes to the client as it came; only its usage is read.
+    CHORUS_TRY(ScanCompletionUsage(body, outcome.usage));
+    outcome.body = std::move(body);
+    return Ok();
   }
   // Read once for its usage (and text), then dropped: parsed into a buffer on the stack, so a
   // typical completion costs no heap allocation here.

@@ -101,8 +101,8 @@ Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
                                       .cost = r.cost,
                                       .latency_ms = r.latency_ms,
                                       .status = r.status,
-                                      .created_at = FormatTimestamp(r.at)});
-    const std::string day = rows.back().created_at.substr(0, 10);
+                                      .at = r.at});
+    const std::string day = FormatDate(r.at);
     auto& inc = daily.try_emplace({r.user_id, day}, store::UsageIncrement{.requests = 0}).first->second;
     inc.requests += 1;
     inc.input_tokens += r.input_tokens;

@@ -256,16 +256,18 @@ Task<Result<Caller>> AuthService::Authenticate(std::string_view bearer) {
   const bool api_key = !session && auth::LooksLikeToken(bearer, auth::kApiKeyPrefix);
   if (!session && !api_key) co_return InvalidCredentials();
   const std::string hash = auth::TokenHash(bearer);
-  const std::string now = NowTimestamp();
-  auto remember_use = [this, &now](const Caller& c) {
+  // The time of use is formatted when it is written (FlushAndPurge), not on every request.
+  const SystemTime used_at = std::chrono::system_clock::now();
+  auto remember_use = [this, used_at](const Caller& c) {
     if (c.api_key_id.empty()) return;
     std::lock_guard lock(last_used_mu_);
-    api_key_last_used_[c.api_key_id] = now;
+    api_key_last_used_.insert_or_assign(c.api_key_id, used_at);
   };
   if (auto cached = cache_.Find(hash)) {
     remember_use(*cached);
     co_return std::move(*cached);
   }
+  const std::string now = FormatTimestamp(used_at);
   struct Found {
     Caller caller;
     std::optional<std::string> expires_at;
@@ -301,14 +303,14 @@ Task<Result<Caller>> AuthService::Authenticate(std::string_view bearer) {
 }
 
 Status AuthService::FlushAndPurge() {
-  std::unordered_map<std::string, std::string> pending;
+  std::unordered_map<std::string, SystemTime> pending;
   {
     std::lock_guard lock(last_used_mu_);
     pending.swap(api_key_last_used_);
   }
   const std::string now = NowTimestamp();
   return store::Transact(db_.database(), store::Access::kWrite, [&](Connection& c) -> Status {
-    for (const auto& [id, at] : pending) CHORUS_TRY(store::api_keys::TouchLastUsed(c, id, at));
+    for (const auto& [id, at] : pending) CHORUS_TRY(store::api_keys::TouchLastUsed(c, id, FormatTimestamp(at)));
     CHORUS_TRY(store::sessions::DeleteExpired(c, now));
     CHORUS_TRY(store::refresh_tokens::DeleteExpired(c, now));
     return Ok();

@@ -17,6 +17,7 @@
 
 #include "auth/passwords.h"
 #include "base/async.h"
+#include "base/time.h"
 #include "services/caller.h"
 #include "services/credential_cache.h"
 #include "services/login_throttle.h"
@@ -98,7 +99,7 @@ class AuthService {
   CredentialCache cache_;
 
   std::mutex last_used_mu_;
-  std::unordered_map<std::string, std::string> api_key_last_used_;  // key id -> timestamp; guarded
+  std::unordered_map<std::string, SystemTime> api_key_last_used_;  // key id -> last use; guarded
 };
 
 }  // namespace chorus::services

@@ -71,7 +71,9 @@ Status Insert(Connection& conn, std::span<const UsageLogRow> rows) {
   params.reserve(rows.size() * kParamsPerRow);
   for (const UsageLogRow& u : rows) {
     Value created_at;
-    if (!u.created_at.empty()) {
+    if (u.at) {
+      created_at = FormatTimestamp(*u.at);
+    } else if (!u.created_at.empty()) {
       auto t = ParseTimestamp(u.created_at);
       if (!t) return Unexpected(ErrorCode::kInvalidArgument, "created_at is not a timestamp.", "created_at");
       created_at = FormatTimestamp(*t);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/time.h"
 #include "store/database.h"
 #include "store/page.h"
 
@@ -26,6 +27,8 @@ struct UsageLogRow {
   std::optional<int64_t> latency_ms;
   std::optional<int> status;  // the upstream's HTTP status, 100-599
   std::string created_at;     // a timestamp (base/time.h); empty: the database's now
+  // When set, the time of the row, taking the place of created_at (no text to parse back).
+  std::optional<SystemTime> at;
 };
 
 struct DailyModelUsage {

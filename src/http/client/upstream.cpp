@@ -322,7 +322,8 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
       if (!made) co_return Unexpected(std::move(made).error());
       conn = std::move(*made);
     }
-    auto response = std::make_unique<UpstreamResponse::Impl>();
+    // for_overwrite: the 16 KiB piece buffer is not zeroed for every call (it is written before it is read).
+    auto response = std::make_unique_for_overwrite<UpstreamResponse::Impl>();
     response->parser.body_limit(boost::none);
     response->parser.header_limit(64 * 1024);
     response->timeouts = timeouts;

@@ -1,0 +1,131 @@
+#include "llm/usage_scan.h"
+
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <cstring>
+#include <limits>
+
+namespace chorus::llm {
+namespace {
+
+namespace json = boost::json;
+using boost::system::error_code;
+
+// The handler Boost.JSON's basic_parser calls. Depth 1 is the completion object itself, depth 2
+// the members of its "usage" object; everything else is only validated.
+class UsageHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  explicit UsageHandler(Usage& out) : out_(out) {}
+
+  bool root_is_object() const { return root_is_object_; }
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_object_begin(error_code&) {
+    if (depth_ == 0) root_is_object_ = true;
+    if (depth_ == 1 && key_ == Key::kUsage) {
+      in_usage_ = true;
+      out_.reported = true;
+    }
+    ++depth_;
+    return true;
+  }
+  bool on_object_end(std::size_t, error_code&) {
+    --depth_;
+    if (depth_ == 1) in_usage_ = false;
+    return true;
+  }
+  bool on_array_begin(error_code&) {
+    ++depth_;
+    return true;
+  }
+  bool on_array_end(std::size_t, error_code&) {
+    --depth_;
+    return true;
+  }
+  bool on_key_part(std::string_view part, std::size_t, error_code&) {
+    AppendKey(part);
+    return true;
+  }
+  bool on_key(std::string_view part, std::size_t, error_code&) {
+    AppendKey(part);
+    key_ = Classify();
+    key_length_ = 0;
+    return true;
+  }
+  bool on_string_part(std::string_view, std::size_t, error_code&) { return true; }
+  bool on_string(std::string_view, std::size_t, error_code&) { return true; }
+  bool on_number_part(std::string_view, error_code&) { return true; }
+  bool on_int64(std::int64_t n, std::string_view, error_code&) {
+    Count(n);
+    return true;
+  }
+  bool on_uint64(std::uint64_t n, std::string_view, error_code&) {
+    Count(n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+              ? std::numeric_limits<std::int64_t>::max()
+              : static_cast<std::int64_t>(n));
+    return true;
+  }
+  bool on_double(double, std::string_view, error_code&) { return true; }
+  bool on_bool(bool, error_code&) { return true; }
+  bool on_null(error_code&) { return true; }
+  bool on_comment_part(std::string_view, error_code&) { return true; }
+  bool on_comment(std::string_view, error_code&) { return true; }
+
+ private:
+  enum class Key { kOther, kUsage, kPromptTokens, kCompletionTokens };
+
+  // Keys longer than the longest one looked for are kept only as "too long".
+  void AppendKey(std::string_view part) {
+    if (key_length_ + part.size() > sizeof key_text_) {
+      key_length_ = sizeof key_text_ + 1;
+      return;
+    }
+    std::memcpy(key_text_ + key_length_, part.data(), part.size());
+    key_length_ += part.size();
+  }
+
+  Key Classify() const {
+    if (key_length_ > sizeof key_text_) return Key::kOther;
+    const std::string_view key(key_text_, key_length_);
+    if (depth_ == 1 && key == "usage") return Key::kUsage;
+    if (depth_ == 2 && in_usage_ && key == "prompt_tokens") return Key::kPromptTokens;
+    if (depth_ == 2 && in_usage_ && key == "completion_tokens") return Key::kCompletionTokens;
+    return Key::kOther;
+  }
+
+  void Count(std::int64_t n) {
+    if (depth_ != 2 || !in_usage_) return;
+    if (key_ == Key::kPromptTokens) out_.input_tokens = n;
+    if (key_ == Key::kCompletionTokens) out_.output_tokens = n;
+  }
+
+  Usage& out_;
+  int depth_ = 0;
+  bool root_is_object_ = false;
+  bool in_usage_ = false;
+  Key key_ = Key::kOther;
+  char key_text_[24];
+  std::size_t key_length_ = 0;
+};
+
+}  // namespace
+
+Status ScanCompletionUsage(std::string_view body, Usage& out) {
+  Usage found;
+  json::basic_parser<UsageHandler> parser(json::parse_options{}, found);
+  error_code ec;
+  const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
+  if (ec || used != body.size() || !parser.done() || !parser.handler().root_is_object()) {
+    return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
+  }
+  out = found;
+  return Ok();
+}
+
+}  // namespace chorus::llm

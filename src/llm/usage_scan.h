@@ -1,0 +1,18 @@
+// Reads the token usage of a whole OpenAI chat completion without building the document: the
+// gateway relays the provider's body as it came and needs only `usage` from it (and to know that
+// the body is JSON). A SAX pass over Boost.JSON's parser costs about half of parsing into a value.
+#pragma once
+
+#include <string_view>
+
+#include "base/result.h"
+#include "llm/usage.h"
+
+namespace chorus::llm {
+
+// Validates `body` as one JSON object and reads usage.prompt_tokens and usage.completion_tokens
+// into `out` (`reported` when the object has a "usage" object). kUpstream when the body is not a
+// JSON object.
+Status ScanCompletionUsage(std::string_view body, Usage& out);
+
+}  // namespace chorus::llm

@@ -1,0 +1,73 @@
+#include "llm/usage_scan.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace chorus::llm {
+namespace {
+
+Usage Scan(std::string_view body) {
+  Usage usage;
+  auto scanned = ScanCompletionUsage(body, usage);
+  EXPECT_TRUE(scanned) << body;
+  return usage;
+}
+
+TEST(UsageScanTest, ReadsTheTopLevelUsage) {
+  const Usage u = Scan(R"({"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,
+      "message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],
+      "usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19,
+               "prompt_tokens_details":{"cached_tokens":3,"prompt_tokens":999}}})");
+  EXPECT_TRUE(u.reported);
+  EXPECT_EQ(u.input_tokens, 12);
+  EXPECT_EQ(u.output_tokens, 7) << "a nested object inside usage does not count";
+}
+
+TEST(UsageScanTest, UsageElsewhereIsNotTheCompletions) {
+  const Usage u = Scan(R"({"choices":[{"usage":{"prompt_tokens":5,"completion_tokens":5}}],
+                           "meta":{"usage":{"prompt_tokens":6}},"prompt_tokens":8})");
+  EXPECT_FALSE(u.reported);
+  EXPECT_EQ(u.input_tokens, 0);
+  EXPECT_EQ(u.output_tokens, 0);
+}
+
+TEST(UsageScanTest, UsageThatIsNotAnObjectIsNotReported) {
+  EXPECT_FALSE(Scan(R"({"usage":[1,2],"x":{"prompt_tokens":4}})").reported);
+  EXPECT_FALSE(Scan(R"({"usage":null})").reported);
+  const Usage strings = Scan(R"({"usage":{"prompt_tokens":"12","completion_tokens":1.5}})");
+  EXPECT_TRUE(strings.reported);
+  EXPECT_EQ(strings.input_tokens, 0) << "only integers are token counts";
+  EXPECT_EQ(strings.output_tokens, 0);
+}
+
+TEST(UsageScanTest, WhitespaceAroundTheObjectIsFine) {
+  EXPECT_EQ(Scan(" \r\n{\"usage\":{\"prompt_tokens\":4}}\n\n").input_tokens, 4);
+}
+
+TEST(UsageScanTest, HugeCountsAreClamped) {
+  const Usage u = Scan(R"({"usage":{"prompt_tokens":18446744073709551615,"completion_tokens":-1}})");
+  EXPECT_EQ(u.input_tokens, INT64_MAX);
+  EXPECT_EQ(u.output_tokens, -1) << "passed on as sent; the recorder's checks are the store's";
+}
+
+TEST(UsageScanTest, LongKeysAreNotConfusedWithShortOnes) {
+  const std::string long_key(100, 'u');
+  const Usage u = Scan(R"({")" + long_key + R"(":{"prompt_tokens":3},"usage":{"completion_tokens":2}})");
+  EXPECT_EQ(u.input_tokens, 0);
+  EXPECT_EQ(u.output_tokens, 2);
+}
+
+TEST(UsageScanTest, AnythingButOneJsonObjectIsMalformed) {
+  for (std::string_view bad : {"", "[]", "42", "\"text\"", "{\"usage\":{\"prompt_tokens\":1}", "{} {}",
+                               "{\"a\":1,}", "<html>502 Bad Gateway</html>", "{\"a\":tru}"}) {
+    Usage usage{.input_tokens = 77};
+    auto scanned = ScanCompletionUsage(bad, usage);
+    ASSERT_FALSE(scanned) << bad;
+    EXPECT_EQ(scanned.error().code, ErrorCode::kUpstream);
+    EXPECT_EQ(usage.input_tokens, 77) << "nothing written on failure";
+  }
+}
+
+}  // namespace
+}  // namespace chorus::llm
