@@ -73,6 +73,26 @@ TEST(WireTest, LineBreaksInValuesCannotInjectFields) {
   EXPECT_EQ(m["X-Nul"], "b c");
 }
 
+TEST(WireTest, EveryBreakingByteIsFoundWhereverItIs) {
+  // The check reads eight bytes at a time: each of CR, LF and NUL at every place of words and tail.
+  for (const char bad : {'\r', '\n', '\0'}) {
+    for (size_t at = 0; at < 21; ++at) {
+      std::string value(21, 'v');
+      value[at] = bad;
+      const Fields fields{{"X-Value", value}};
+      const std::string head = Serialize(RequestHead{.method = "GET", .target = "/", .host = "h", .fields = &fields});
+      std::string expected = value;
+      expected[at] = ' ';
+      EXPECT_NE(head.find("X-Value: " + expected + "\r\n"), std::string::npos) << int(bad) << " at " << at;
+    }
+  }
+  // Bytes next to them in value, and high bytes, pass as they are.
+  const std::string near = std::string("\x0c\x0e\x09\x0b\x01\x8d\x8a\x80\xff", 9) + "tail";
+  const Fields fields{{"X-Near", near}};
+  const std::string head = Serialize(RequestHead{.method = "GET", .target = "/", .host = "h", .fields = &fields});
+  EXPECT_NE(head.find("X-Near: " + near + "\r\n"), std::string::npos);
+}
+
 TEST(WireTest, FramingComesFromTheHeadAndFieldsReplaceTheDefaults) {
   const Fields fields{{"content-length", "999"}, {"Transfer-Encoding", "chunked"}, {"Connection", "upgrade"},
                       {"Content-Type", "audio/mpeg"}};
