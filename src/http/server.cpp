@@ -279,7 +279,10 @@ asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& 
   // whether it is an upload.
   parser.body_limit(std::max(settings.max_body_bytes, SpoolEnabled() ? settings.max_upload_bytes : 0));
   c.stream.expires_after(settings.read_timeout);
-  auto [ec, ignored] = co_await bhttp::async_read_header(c.stream, buffer, parser, kNoThrow);
+  boost::system::error_code ec;
+  if (!fast_io::ParseBufferedHeader(parser, buffer, ec) && !ec) {
+    std::tie(ec, std::ignore) = co_await bhttp::async_read_header(c.stream, buffer, parser, kNoThrow);
+  }
 
   Request request;
   request.set_remote_address(remote);

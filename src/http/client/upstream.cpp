@@ -281,7 +281,7 @@ Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
   }
   if (wec) co_return Unexpected(FromNet(wec, "sending the upstream request"));
   conn.lowest().expires_after(t.first_byte);
-  auto [rec, read] = co_await bhttp::async_read_header(stream, conn.buffer, response.parser, kNoThrow);
+  const boost::system::error_code rec = co_await fast_io::ReadHeader(stream, conn.buffer, response.parser);
   if (rec) co_return Unexpected(FromNet(rec, "waiting for the upstream response"));
   co_return Ok();
 }

@@ -7,6 +7,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <functional>
 #include <thread>
 
 #include "http/server.h"
@@ -170,6 +175,112 @@ TEST(UpstreamClientTest, TimesOutBetweenPiecesAndLimitsWholeBodies) {
     EXPECT_EQ(moved ? (*moved)->status() : 0, 307) << "redirects are returned, never followed";
     co_return true;
   }());
+}
+
+// A listener on loopback that answers each connection with `reply` (raw bytes, in pieces), then closes it.
+class RawUpstream {
+ public:
+  using Reply = std::function<void(int fd)>;
+  explicit RawUpstream(Reply reply) : reply_(std::move(reply)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 8), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int conn = ::accept(fd_, nullptr, nullptr);
+        if (conn < 0) return;
+        char request[4096];
+        (void)::recv(conn, request, sizeof request, 0);
+        reply_(conn);
+        ::close(conn);
+      }
+    });
+  }
+  ~RawUpstream() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  Endpoint At() const { return *ParseBaseUrl("http://127.0.0.1:" + std::to_string(port_) + "/v1"); }
+
+  static void Send(int fd, std::string_view bytes) { (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+
+ private:
+  Reply reply_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+Result<std::unique_ptr<UpstreamResponse>> SendTo(const Endpoint& at, UpstreamTimeouts timeouts = {}) {
+  UpstreamClient client;
+  return RunTask([&]() -> Task<Result<std::unique_ptr<UpstreamResponse>>> {
+    UpstreamRequest request{.path = "/x", .body = "{}"};
+    co_return co_await client.Send(at, request, timeouts);
+  }());
+}
+
+TEST(UpstreamClientTest, AHeaderInPiecesIsReadWhole) {
+  RawUpstream upstream([](int fd) {
+    RawUpstream::Send(fd, "HTTP/1.1 200 OK\r\nContent-Ty");
+    std::this_thread::sleep_for(50ms);
+    RawUpstream::Send(fd, "pe: text/plain\r\nContent-Length: 2\r\n");
+    std::this_thread::sleep_for(50ms);
+    RawUpstream::Send(fd, "\r\nok");
+  });
+  UpstreamClient client;
+  const Endpoint at = upstream.At();
+  RunTask([&]() -> Task<bool> {
+    UpstreamRequest request{.path = "/x"};
+    UpstreamTimeouts timeouts;
+    auto response = co_await client.Send(at, request, timeouts);
+    EXPECT_TRUE(response);
+    if (!response) co_return false;
+    EXPECT_EQ((*response)->status(), 200);
+    EXPECT_EQ((*response)->Header("Content-Type"), "text/plain");
+    auto body = co_await (*response)->ReadAll(100);
+    EXPECT_EQ(body ? *body : body.error().message, "ok");
+    co_return true;
+  }());
+}
+
+TEST(UpstreamClientTest, AnUpstreamThatClosesBeforeOrDuringTheHeaderIsAnUpstreamError) {
+  RawUpstream silent([](int) {});
+  auto nothing = SendTo(silent.At());
+  ASSERT_FALSE(nothing);
+  EXPECT_EQ(nothing.error().code, ErrorCode::kUpstream);
+  EXPECT_NE(nothing.error().message.find("end of stream"), std::string::npos) << nothing.error().message;
+
+  RawUpstream cut([](int fd) { RawUpstream::Send(fd, "HTTP/1.1 200 OK\r\nContent-"); });
+  auto partial = SendTo(cut.At());
+  ASSERT_FALSE(partial);
+  EXPECT_EQ(partial.error().code, ErrorCode::kUpstream);
+  EXPECT_NE(partial.error().message.find("partial"), std::string::npos) << partial.error().message;
+}
+
+TEST(UpstreamClientTest, AnEndlessHeaderIsCutOffAtItsLimit) {
+  RawUpstream endless([](int fd) {
+    RawUpstream::Send(fd, "HTTP/1.1 200 OK\r\n");
+    const std::string field = "X-Filler: " + std::string(1000, 'f') + "\r\n";
+    for (int i = 0; i < 200; ++i) RawUpstream::Send(fd, field);  // 200 KB, more than the 64 KiB limit
+  });
+  auto response = SendTo(endless.At());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kUpstream);
+  EXPECT_NE(response.error().message.find("header limit"), std::string::npos) << response.error().message;
+}
+
+TEST(UpstreamClientTest, AnUpstreamThatNeverAnswersTimesOut) {
+  RawUpstream mute([](int) { std::this_thread::sleep_for(500ms); });
+  auto response = SendTo(mute.At(), UpstreamTimeouts{.first_byte = 100ms});
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kDeadlineExceeded);
 }
 
 TEST(UpstreamClientTest, RefusedConnectionIsUnavailable) {
