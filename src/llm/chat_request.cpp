@@ -17,8 +17,7 @@ Unexpected Bad(std::string message, std::string param) {
 
 bool IsNumber(const json::value& v) { return v.is_double() || v.is_int64() || v.is_uint64(); }
 
-Status CheckNumber(const json::object& body, std::string_view key, double min, double max) {
-  const json::value* v = body.if_contains(key);
+Status CheckNumber(const json::value* v, std::string_view key, double min, double max) {
   if (!v || v->is_null()) return Ok();
   if (!IsNumber(*v)) return Bad(fmt::format("'{}' must be a number", key), std::string(key));
   const double d = v->to_number<double>();
@@ -26,8 +25,7 @@ Status CheckNumber(const json::object& body, std::string_view key, double min, d
   return Ok();
 }
 
-Status CheckInteger(const json::object& body, std::string_view key, int64_t min, int64_t max) {
-  const json::value* v = body.if_contains(key);
+Status CheckInteger(const json::value* v, std::string_view key, int64_t min, int64_t max) {
   if (!v || v->is_null()) return Ok();
   const bool integer = v->is_int64() || v->is_uint64();
   if (!integer || v->to_number<int64_t>() < min || v->to_number<int64_t>() > max) {
@@ -59,40 +57,75 @@ Status CheckMessage(const json::value& m, size_t i) {
   return Ok();
 }
 
+// The members the checks read, found in one pass over the body (instead of a lookup per
+// parameter, each walking the members again).
+struct Members {
+  const json::value* model = nullptr;
+  const json::value* messages = nullptr;
+  const json::value* stream = nullptr;
+  const json::value* temperature = nullptr;
+  const json::value* top_p = nullptr;
+  const json::value* presence_penalty = nullptr;
+  const json::value* frequency_penalty = nullptr;
+  const json::value* max_tokens = nullptr;
+  const json::value* max_completion_tokens = nullptr;
+  const json::value* n = nullptr;
+  const json::value* stop = nullptr;
+  const json::value* tools = nullptr;
+  const json::value* response_format = nullptr;
+  const json::value* stream_options = nullptr;
+};
+
+Members FindMembers(const json::object& body) {
+  Members m;
+  for (const json::key_value_pair& member : body) {
+    const std::string_view key = member.key();
+    const json::value* v = &member.value();
+    if (key == "model") m.model = v;
+    else if (key == "messages") m.messages = v;
+    else if (key == "stream") m.stream = v;
+    else if (key == "temperature") m.temperature = v;
+    else if (key == "top_p") m.top_p = v;
+    else if (key == "presence_penalty") m.presence_penalty = v;
+    else if (key == "frequency_penalty") m.frequency_penalty = v;
+    else if (key == "max_tokens") m.max_tokens = v;
+    else if (key == "max_completion_tokens") m.max_completion_tokens = v;
+    else if (key == "n") m.n = v;
+    else if (key == "stop") m.stop = v;
+    else if (key == "tools") m.tools = v;
+    else if (key == "response_format") m.response_format = v;
+    else if (key == "stream_options") m.stream_options = v;
+  }
+  return m;
+}
+
 }  // namespace
 
 Status ValidateChatRequest(const json::object& body) {
-  const json::value* model = body.if_contains("model");
-  if (!model || !model->is_string() || model->get_string().empty()) return Bad("'model' is required", "model");
-  const json::value* messages = body.if_contains("messages");
-  if (!messages || !messages->is_array() || messages->get_array().empty()) {
+  const Members m = FindMembers(body);
+  if (!m.model || !m.model->is_string() || m.model->get_string().empty()) return Bad("'model' is required", "model");
+  if (!m.messages || !m.messages->is_array() || m.messages->get_array().empty()) {
     return Bad("'messages' must be a non-empty array", "messages");
   }
-  const auto& list = messages->get_array();
+  const auto& list = m.messages->get_array();
   for (size_t i = 0; i < list.size(); ++i) CHORUS_TRY(CheckMessage(list[i], i));
-  if (const json::value* stream = body.if_contains("stream"); stream && !stream->is_null() && !stream->is_bool()) {
-    return Bad("'stream' must be a boolean", "stream");
-  }
-  CHORUS_TRY(CheckNumber(body, "temperature", 0, 2));
-  CHORUS_TRY(CheckNumber(body, "top_p", 0, 1));
-  CHORUS_TRY(CheckNumber(body, "presence_penalty", -2, 2));
-  CHORUS_TRY(CheckNumber(body, "frequency_penalty", -2, 2));
-  CHORUS_TRY(CheckInteger(body, "max_tokens", 1, 1 << 24));
-  CHORUS_TRY(CheckInteger(body, "max_completion_tokens", 1, 1 << 24));
-  CHORUS_TRY(CheckInteger(body, "n", 1, 128));
-  if (const json::value* stop = body.if_contains("stop"); stop && !stop->is_null()) {
-    const bool ok = stop->is_string() || (stop->is_array() && stop->get_array().size() <= 4);
+  if (m.stream && !m.stream->is_null() && !m.stream->is_bool()) return Bad("'stream' must be a boolean", "stream");
+  CHORUS_TRY(CheckNumber(m.temperature, "temperature", 0, 2));
+  CHORUS_TRY(CheckNumber(m.top_p, "top_p", 0, 1));
+  CHORUS_TRY(CheckNumber(m.presence_penalty, "presence_penalty", -2, 2));
+  CHORUS_TRY(CheckNumber(m.frequency_penalty, "frequency_penalty", -2, 2));
+  CHORUS_TRY(CheckInteger(m.max_tokens, "max_tokens", 1, 1 << 24));
+  CHORUS_TRY(CheckInteger(m.max_completion_tokens, "max_completion_tokens", 1, 1 << 24));
+  CHORUS_TRY(CheckInteger(m.n, "n", 1, 128));
+  if (m.stop && !m.stop->is_null()) {
+    const bool ok = m.stop->is_string() || (m.stop->is_array() && m.stop->get_array().size() <= 4);
     if (!ok) return Bad("'stop' must be a string or an array of at most 4 strings", "stop");
   }
-  if (const json::value* tools = body.if_contains("tools"); tools && !tools->is_null() && !tools->is_array()) {
-    return Bad("'tools' must be an array", "tools");
-  }
-  if (const json::value* format = body.if_contains("response_format");
-      format && !format->is_null() && !format->is_object()) {
+  if (m.tools && !m.tools->is_null() && !m.tools->is_array()) return Bad("'tools' must be an array", "tools");
+  if (m.response_format && !m.response_format->is_null() && !m.response_format->is_object()) {
     return Bad("'response_format' must be an object", "response_format");
   }
-  if (const json::value* options = body.if_contains("stream_options");
-      options && !options->is_null() && !options->is_object()) {
+  if (m.stream_options && !m.stream_options->is_null() && !m.stream_options->is_object()) {
     return Bad("'stream_options' must be an object", "stream_options");
   }
   return Ok();

@@ -314,6 +314,25 @@ TEST(ValidateChatRequestTest, NamesTheBadField) {
   EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":"yes"})").error().param, "stream");
   EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"tool","content":"x"}]})").error().param,
             "messages[0].tool_call_id");
+  // Every checked parameter, after a valid start; null means absent.
+  const std::string ok = R"({"model":"m","messages":[{"role":"user","content":"x"}],)";
+  for (const auto& [member, param] : std::vector<std::pair<std::string, std::string>>{
+           {R"("top_p":1.5)", "top_p"},
+           {R"("presence_penalty":-3)", "presence_penalty"},
+           {R"("frequency_penalty":"high")", "frequency_penalty"},
+           {R"("max_tokens":0)", "max_tokens"},
+           {R"("max_completion_tokens":2.5)", "max_completion_tokens"},
+           {R"("stop":["a","b","c","d","e"])", "stop"},
+           {R"("tools":{})", "tools"},
+           {R"("response_format":"json")", "response_format"},
+           {R"("stream_options":true)", "stream_options"}}) {
+    auto bad = check((ok + member + "}").c_str());
+    ASSERT_FALSE(bad) << member;
+    EXPECT_EQ(bad.error().param, param) << member;
+  }
+  EXPECT_TRUE(check((ok + R"("temperature":null,"stop":"x","tools":[],"n":2,"max_tokens":10})").c_str()));
+  // The checks keep their order whatever the members' order: the model is named first.
+  EXPECT_EQ(check(R"({"temperature":9,"messages":[{"role":"user","content":"x"}]})").error().param, "model");
 }
 
 }  // namespace
