@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -35,13 +36,18 @@ void UsageRecorder::Record(UsageRecord record) {
     return;
   }
   queue_.push_back(std::move(record));
+  if (queue_.size() == kEagerRows) {
+    eager_ = true;
+    wake_.notify_one();
+  }
 }
 
 void UsageRecorder::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+    wake_.wait_for(lock, interval_, [this] { return stopping_ || eager_; });
     if (stopping_) break;
+    eager_ = false;
     lock.unlock();
     if (auto flushed = Flush(); !flushed) {
       failed_flushes_.Add();
@@ -87,31 +93,40 @@ Status UsageRecorder::Flush() {
 }
 
 Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
-  std::vector<store::UsageLogRow> rows;
-  rows.reserve(batch.size());
   // Daily counters per user and day: one upsert each, however many calls the batch holds.
   std::map<std::pair<std::string, std::string>, store::UsageIncrement> daily;
   for (const auto& r : batch) {
-    rows.push_back(store::UsageLogRow{.user_id = r.user_id,
-                                      .conversation_id = r.conversation_id,
-                                      .provider = r.provider,
-                                      .model = r.model,
-                                      .input_tokens = r.input_tokens,
-                                      .output_tokens = r.output_tokens,
-                                      .cost = r.cost,
-                                      .latency_ms = r.latency_ms,
-                                      .status = r.status,
-                                      .at = r.at});
-    const std::string day = FormatDate(r.at);
-    auto& inc = daily.try_emplace({r.user_id, day}, store::UsageIncrement{.requests = 0}).first->second;
+    auto& inc = daily.try_emplace({r.user_id, FormatDate(r.at)}, store::UsageIncrement{.requests = 0}).first->second;
     inc.requests += 1;
     inc.input_tokens += r.input_tokens;
     inc.output_tokens += r.output_tokens;
     inc.tokens += r.input_tokens + r.output_tokens;
     inc.cost += r.cost;
   }
-  return store::Transact(db_, store::Access::kWrite, [&](store::Connection& conn) -> Status {
+  // The rows go in slices (one transaction still), so that a large batch is never copied whole.
+  auto insert = [&batch](store::Connection& conn, size_t from, size_t to) -> Status {
+    std::vector<store::UsageLogRow> rows;
+    rows.reserve(to - from);
+    for (size_t i = from; i < to; ++i) {
+      const UsageRecord& r = batch[i];
+      rows.push_back(store::UsageLogRow{.user_id = r.user_id,
+                                        .conversation_id = r.conversation_id,
+                                        .provider = r.provider,
+                                        .model = r.model,
+                                        .input_tokens = r.input_tokens,
+                                        .output_tokens = r.output_tokens,
+                                        .cost = r.cost,
+                                        .latency_ms = r.latency_ms,
+                                        .status = r.status,
+                                        .at = r.at});
+    }
     CHORUS_TRY(store::usage_logs::InsertMany(conn, rows));
+    return Ok();
+  };
+  return store::Transact(db_, store::Access::kWrite, [&](store::Connection& conn) -> Status {
+    for (size_t from = 0; from < batch.size(); from += store::usage_logs::kInsertBatchRows) {
+      CHORUS_TRY(insert(conn, from, std::min(batch.size(), from + store::usage_logs::kInsertBatchRows)));
+    }
     for (const auto& [key, inc] : daily) {
       CHORUS_TRY(store::usage_metrics::Add(conn, key.first, "llm", key.second, inc));
     }

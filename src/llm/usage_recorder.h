@@ -5,6 +5,8 @@
 // Trade-off, stated: a crash loses at most the last interval of usage rows (250 ms by default);
 // responses already went out, so this is metering, not acknowledged user data. The queue is
 // bounded; past `max_queued` records are dropped and counted (chorus_llm_usage_dropped_total).
+// Under heavy traffic a batch is written as soon as kEagerRows records wait, before the interval
+// is up, so that the memory a batch holds stays small at any request rate.
 #pragma once
 
 #include <chrono>
@@ -23,6 +25,8 @@ namespace chorus::llm {
 
 class UsageRecorder : public UsageSink {
  public:
+  static constexpr size_t kEagerRows = 2048;
+
   UsageRecorder(store::Database& db, std::chrono::milliseconds interval, size_t max_queued = 100000);
   ~UsageRecorder() override;  // writes what is queued
   UsageRecorder(const UsageRecorder&) = delete;
@@ -45,6 +49,7 @@ class UsageRecorder : public UsageSink {
   std::condition_variable wake_;
   std::vector<UsageRecord> queue_;  // guarded by mu_
   bool stopping_ = false;           // guarded by mu_
+  bool eager_ = false;              // kEagerRows are waiting; guarded by mu_
   std::mutex flush_mu_;             // one writer at a time
   metrics::Counter written_;
   metrics::Counter dropped_;

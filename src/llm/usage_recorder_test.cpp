@@ -1,0 +1,68 @@
+// The usage recorder against both databases: batches written on time, early under heavy traffic,
+// in slices of one transaction, with one daily total per user and day.
+#include "llm/usage_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/migrated_db.h"
+
+namespace chorus::llm {
+namespace {
+
+using namespace std::chrono_literals;
+
+class UsageRecorderTest : public chorus::testing::MigratedDatabaseTest {
+ protected:
+  UsageRecord Call(const std::string& user, int64_t input, int64_t output) {
+    return UsageRecord{.user_id = user, .provider = "fake", .model = "gpt-4o-mini", .input_tokens = input,
+                       .output_tokens = output, .cost = 0.5, .latency_ms = 3, .status = 200};
+  }
+  // Polls until `table` has `rows` rows (or a few seconds pass).
+  int64_t WaitForRows(const std::string& table, int64_t rows) {
+    int64_t n = 0;
+    for (int i = 0; i < 300 && (n = Count(table)) < rows; ++i) std::this_thread::sleep_for(10ms);
+    return n;
+  }
+};
+
+TEST_P(UsageRecorderTest, WritesEachIntervalWithOneDailyTotalPerUser) {
+  const std::string alice = MakeUser("alice"), bob = MakeUser("bob");
+  UsageRecorder recorder(db(), 20ms);
+  for (int i = 0; i < 250; ++i) recorder.Record(Call(i % 5 ? alice : bob, 10, 2));  // more than a slice of 100
+  EXPECT_EQ(WaitForRows("usage_logs", 250), 250);
+  EXPECT_EQ(Count("usage_logs", "input_tokens = 10 AND output_tokens = 2 AND status = 200"), 250);
+  EXPECT_EQ(Count("usage_metrics", "service = 'llm'"), 2) << "one row per user and day";
+  auto lease = Write();
+  auto totals = lease->Exec("SELECT request_count, input_tokens FROM usage_metrics WHERE user_id = $1", alice);
+  ASSERT_TRUE(totals) << totals.error().message;
+  ASSERT_EQ(totals->size(), 1u);
+  EXPECT_EQ((*totals)[0].Int(0), 200);
+  EXPECT_EQ((*totals)[0].Int(1), 2000);
+}
+
+TEST_P(UsageRecorderTest, AFullBatchIsWrittenBeforeTheInterval) {
+  const std::string alice = MakeUser("alice");
+  UsageRecorder recorder(db(), 60s);  // the interval alone would write nothing during this test
+  for (size_t i = 0; i < UsageRecorder::kEagerRows - 1; ++i) recorder.Record(Call(alice, 1, 1));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(Count("usage_logs"), 0) << "below the eager size, rows wait for the interval";
+  recorder.Record(Call(alice, 1, 1));
+  EXPECT_EQ(WaitForRows("usage_logs", UsageRecorder::kEagerRows), static_cast<int64_t>(UsageRecorder::kEagerRows));
+}
+
+TEST_P(UsageRecorderTest, WhatIsQueuedIsWrittenAtShutdown) {
+  const std::string alice = MakeUser("alice");
+  {
+    UsageRecorder recorder(db(), 60s);
+    for (int i = 0; i < 3; ++i) recorder.Record(Call(alice, 1, 1));
+  }
+  EXPECT_EQ(Count("usage_logs"), 3);
+}
+
+CHORUS_INSTANTIATE_FOR_BACKENDS(UsageRecorderTest);
+
+}  // namespace
+}  // namespace chorus::llm
