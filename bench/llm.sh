@@ -44,7 +44,7 @@ through="$base/v1"
 # medians of the rounds (each round's own numbers are printed too).
 field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-rounds=5
+rounds=9  # odd, for a median; nine short rounds steady it better than five long ones
 # Runs `rounds` rounds of the load given as arguments, straight and through Chorus in turn; prints
 # each round and leaves one line per round in $work/rounds.txt: the direct line, a tab, Chorus's.
 alternate() {
@@ -60,16 +60,16 @@ alternate() {
 side() { cut -f"$1" "$work/rounds.txt"; }  # 1: direct, 2: chorus
 
 echo
-echo "== LLM gateway: open loop, 1,000 requests/s, 16 connections, $rounds rounds of 4 s each way"
+echo "== LLM gateway: open loop, 1,000 requests/s, 16 connections, $rounds rounds of 3 s each way"
 echo "   (latency from when each request was due)"
-alternate --mode open --rate 1000 --seconds 4
+alternate --mode open --rate 1000 --seconds 3
 paste <(side 1 | field p50) <(side 1 | field p99) <(side 2 | field p50) <(side 2 | field p99) >"$work/open.txt"
 echo "median of rounds: direct p50 $(awk '{print $1}' "$work/open.txt" | median) ms, chorus p50 $(awk '{print $3}' "$work/open.txt" | median) ms"
 echo "added by chorus (median of rounds): p50 $(awk '{print $3 - $1}' "$work/open.txt" | median) ms," \
   "p99 $(awk '{print $4 - $2}' "$work/open.txt" | median) ms"
 echo
-echo "== closed loop, 32 connections, $rounds rounds of 4 s each way (throughput)"
-alternate --mode closed --connections 32 --seconds 4
+echo "== closed loop, 32 connections, $rounds rounds of 3 s each way (throughput)"
+alternate --mode closed --connections 32 --seconds 3
 paste <(side 1 | awk '{print $6}') <(side 2 | awk '{print $6}') >"$work/closed.txt"
 echo "median of rounds: direct $(awk '{print $1}' "$work/closed.txt" | median) req/s, chorus $(awk '{print $2}' "$work/closed.txt" | median) req/s"
 echo "chorus / direct (median of the rounds' ratios): $(awk '{printf "%.3f\n", $2 / $1}' "$work/closed.txt" | median)"
