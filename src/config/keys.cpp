@@ -338,7 +338,8 @@ std::vector<KeyDef> BuildTable() {
       Duration("llm.fallback_backoff", "Pause before the second attempt; it doubles for each further one.",
                [](auto& c) -> auto& { return c.llm.fallback_backoff; }, milliseconds(0), seconds(60)),
       Duration("llm.usage_flush_interval",
-               "Usage rows of model calls are written in one batch this often, off the request path.",
+               "Usage rows of model calls are written in one batch this often (sooner once 2,048 wait), "
+               "off the request path.",
                [](auto& c) -> auto& { return c.llm.usage_flush_interval; }, milliseconds(10), seconds(60)),
       Duration("llm.reload_interval",
                "How often providers managed through the admin API are re-read (other nodes' changes).",
