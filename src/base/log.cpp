@@ -256,6 +256,8 @@ void Write(Level level, std::string_view message, Fields fields) {
     std::fwrite(line.data(), 1, line.size(), stderr);
     std::fputc('\n', stderr);
   }
+  if (line.capacity() > 64 * 1024) line = std::string();  // one huge line does not stay resident
+
 }
 
 bool ParseLevel(std::string_view text, Level* out) {

@@ -16,6 +16,21 @@ TEST(LogTest, TextLinesCarryFieldsAndQuoteWhenNeeded) {
   EXPECT_NE(line.find(" info request method=GET status=200 path=\"a b\" ok=true"), std::string::npos) << line;
   EXPECT_EQ(line[4], '-');  // starts with an ISO date
   EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_NE(line.find("Z info"), std::string::npos) << "milliseconds then Z: " << line;
+  EXPECT_EQ(line[23], 'Z') << line;
+}
+
+TEST(LogTest, ControlBytesInTextValuesAreQuotedAndEscaped) {
+  // A CR (or any control byte) left bare could forge the start of another line in a log viewer.
+  const std::string_view values[] = {"a\rb", "a\nb", std::string_view("a\0b", 3), "a\x1b[31mb", "a\x7f"};
+  for (std::string_view value : values) {
+    const std::string line = Render(Format::kText, Level::kInfo, "m", {{"v", value}, {"n", int64_t{-42}}});
+    EXPECT_NE(line.find(" v=\""), std::string::npos) << line;
+    EXPECT_EQ(line.find_first_of("\r\n"), std::string::npos) << line;
+    EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+    EXPECT_NE(line.find(" n=-42"), std::string::npos) << line;
+  }
+  EXPECT_NE(Render(Format::kText, Level::kInfo, "m", {{"v", ""}}).find(" v=\"\""), std::string::npos);
 }
 
 TEST(LogTest, JsonLinesParseAndEscapeEverything) {

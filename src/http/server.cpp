@@ -15,14 +15,11 @@
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
-#include <cerrno>
-#include <cstdlib>
 #include <ctime>
 #include <mutex>
 #include <optional>
@@ -32,6 +29,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/fast_io.h"
+#include "http/spool_file.h"
 #include "http/streamed_body.h"
 #include "http/wire.h"
 
@@ -74,21 +72,6 @@ struct Connection {
 bool IsUpload(const bhttp::request_header<>& header) {
   static constexpr std::string_view kMultipart = "multipart/form-data";
   return IEquals(header[bhttp::field::content_type].substr(0, kMultipart.size()), kMultipart);
-}
-
-// An unnamed file in `dir` (O_TMPFILE, or a name unlinked at once where the filesystem lacks it):
-// nothing to clean up after a crash.
-Result<int> OpenSpoolFile(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-    std::string name = dir + "/upload-XXXXXX";
-    fd = ::mkostemp(name.data(), O_CLOEXEC);
-    if (fd >= 0) ::unlink(name.c_str());
-  }
-  if (fd < 0) {
-    return Unexpected(ErrorCode::kUnavailable, "The server cannot store uploads right now.");
-  }
-  return fd;
 }
 
 }  // namespace
