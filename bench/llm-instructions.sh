@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# User-space instructions per proxied chat completion, counted by callgrind: a figure that does not
+# move with the load on this shared machine, for comparing changes to the gateway's path (timings
+# do, by tens of percent). Chorus runs under valgrind with one network thread in front of the fake
+# provider; a warm-up, then the counters are zeroed, 6 s of closed-loop calls counted, and the
+# usage rows of those calls written before the dump. Includes the usage writer's thread.
+#   bench/llm-instructions.sh <build dir> <work dir>
+set -euo pipefail
+build=$1
+work=$2/llm-instructions
+mkdir -p "$work"
+if ! command -v valgrind >/dev/null; then
+  echo "valgrind is not installed (apt-get install valgrind); skipping the instruction count"
+  exit 0
+fi
+fake_port=18951
+port=18952
+"$build/tests/fake_llm" --port "$fake_port" --kind openai >"$work/fake.log" 2>&1 &
+fake=$!
+cat >"$work/llm.toml" <<TOML
+[providers.fake]
+kind = "openai"
+base_url = "http://127.0.0.1:$fake_port/v1"
+api_key = "sk-bench"
+models = ["gpt-4o-mini"]
+TOML
+valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$build/chorus" serve \
+  --config "$work/llm.toml" --listen "127.0.0.1:$port" --data-dir "$work" --database "sqlite:$work/chorus.db" \
+  --set log.file="$work/chorus.log" --set http.threads=1 >"$work/valgrind.log" 2>&1 &
+server=$!
+trap 'kill $server $fake 2>/dev/null; wait $server 2>/dev/null || true' EXIT  # chorus drains, valgrind writes its last dump
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 600); do curl -sf "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -sf -XPOST "$base/api/v1/auth/register" -d '{"email":"ir@example.com","username":"irbench","password":"Bench-Passw0rd"}' >/dev/null
+token=$(curl -s -XPOST "$base/api/v1/auth/login" -d '{"login":"irbench","password":"Bench-Passw0rd"}' |
+        sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+key=$(curl -s -XPOST "$base/api/v1/api-keys" -H "Authorization: Bearer $token" -d '{"name":"ir"}' |
+      sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+load() { "$build/bench/llm_load" --url "$base/v1" --token "$key" --mode closed --connections 4 --seconds "$1"; }
+load 3 >/dev/null  # warm-up: first connections, caches, the first usage batch
+sleep 1.5
+callgrind_control -z "$server" >/dev/null 2>&1
+calls=$(load 6 | awk '{print $3}')
+sleep 1.5  # the usage rows of these calls are written
+callgrind_control -d "$server" >/dev/null 2>&1
+sleep 1
+dump=$(ls "$work"/callgrind.out.* | head -1)
+total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+echo "proxied calls counted: $calls; user-space instructions per call (chorus, all threads): $((total / calls))"
