@@ -93,10 +93,13 @@ Status UsageRecorder::Flush() {
 }
 
 Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
-  // Daily counters per user and day: one upsert each, however many calls the batch holds.
-  std::map<std::pair<std::string, std::string>, store::UsageIncrement> daily;
+  // Daily counters per user and day: one upsert each, however many calls the batch holds. Keyed by
+  // views into the batch and the day's number, so that counting a call copies and formats nothing.
+  using Day = std::chrono::sys_days;
+  std::map<std::pair<std::string_view, Day>, store::UsageIncrement> daily;
   for (const auto& r : batch) {
-    auto& inc = daily.try_emplace({r.user_id, FormatDate(r.at)}, store::UsageIncrement{.requests = 0}).first->second;
+    const Day day = std::chrono::floor<std::chrono::days>(r.at);
+    auto& inc = daily.try_emplace({r.user_id, day}, store::UsageIncrement{.requests = 0}).first->second;
     inc.requests += 1;
     inc.input_tokens += r.input_tokens;
     inc.output_tokens += r.output_tokens;
@@ -128,7 +131,7 @@ Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {
       CHORUS_TRY(insert(conn, from, std::min(batch.size(), from + store::usage_logs::kInsertBatchRows)));
     }
     for (const auto& [key, inc] : daily) {
-      CHORUS_TRY(store::usage_metrics::Add(conn, key.first, "llm", key.second, inc));
+      CHORUS_TRY(store::usage_metrics::Add(conn, key.first, "llm", FormatDate(key.second), inc));
     }
     return Ok();
   });

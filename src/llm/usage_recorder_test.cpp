@@ -43,6 +43,27 @@ TEST_P(UsageRecorderTest, WritesEachIntervalWithOneDailyTotalPerUser) {
   EXPECT_EQ((*totals)[0].Int(1), 2000);
 }
 
+TEST_P(UsageRecorderTest, CallsCountOnTheDayTheyWereAnswered) {
+  const std::string alice = MakeUser("alice");
+  UsageRecorder recorder(db(), 60s);
+  const SystemTime midnight = std::chrono::sys_days{std::chrono::year{2026} / 11 / 27};
+  const SystemTime times[] = {midnight - 1ms, midnight, midnight + 1ms, midnight - 1ms};
+  for (const SystemTime at : times) {
+    UsageRecord call = Call(alice, 1, 1);
+    call.at = at;
+    recorder.Record(std::move(call));
+  }
+  ASSERT_TRUE(recorder.Flush());
+  auto lease = Write();
+  auto days = lease->Exec("SELECT date, request_count FROM usage_metrics WHERE user_id = $1 ORDER BY date", alice);
+  ASSERT_TRUE(days) << days.error().message;
+  ASSERT_EQ(days->size(), 2u);
+  EXPECT_EQ((*days)[0].Text(0), "2026-11-26");
+  EXPECT_EQ((*days)[0].Int(1), 2);
+  EXPECT_EQ((*days)[1].Text(0), "2026-11-27");
+  EXPECT_EQ((*days)[1].Int(1), 2);
+}
+
 TEST_P(UsageRecorderTest, AFullBatchIsWrittenBeforeTheInterval) {
   const std::string alice = MakeUser("alice");
   UsageRecorder recorder(db(), 60s);  // the interval alone would write nothing during this test
