@@ -8,12 +8,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/container/small_vector.hpp>
 #include <boost/url/parse.hpp>
 
 #include <fmt/format.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <mutex>
 #include <type_traits>
 #include <unordered_map>
@@ -126,9 +129,81 @@ Result<Endpoint> ParseBaseUrl(std::string_view url) {
   return e;
 }
 
+namespace {
+
+// A response parser that keeps the header's fields as they came, in one buffer, and hands the body
+// over into a buffer the reader names (as Beast's buffer_body does). Beast's own parser builds a
+// `basic_fields` container — an allocation and a tree insertion per field — which the gateway
+// reads two fields of at most. Status, framing, limits and errors are basic_parser's.
+class ResponseParser final : public bhttp::basic_parser<false> {
+ public:
+  int status() const { return status_; }
+
+  // The first field named `name` (case-insensitive); empty when absent.
+  std::string_view Field(std::string_view name) const {
+    for (const Span& f : fields_) {
+      if (IEquals(Text(f.name, f.name_size), name)) return Text(f.value, f.value_size);
+    }
+    return {};
+  }
+
+  // Where the next body bytes go; `space_left()` falls as they arrive.
+  void set_body_buffer(char* data, size_t size) {
+    body_data_ = data;
+    body_left_ = size;
+  }
+  size_t body_left() const { return body_left_; }
+
+ private:
+  struct Span {
+    uint32_t name, name_size, value, value_size;
+  };
+  std::string_view Text(uint32_t at, uint32_t size) const { return std::string_view(text_.data() + at, size); }
+
+  void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
+  void on_response_impl(int code, beast::string_view, int, beast::error_code&) override { status_ = code; }
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
+    // The header is at most header_limit (64 KiB) bytes, so offsets fit 32 bits.
+    const auto at = static_cast<uint32_t>(text_.size());
+    text_.insert(text_.end(), name.begin(), name.end());
+    text_.insert(text_.end(), value.begin(), value.end());
+    fields_.push_back(Span{at, static_cast<uint32_t>(name.size()), static_cast<uint32_t>(at + name.size()),
+                           static_cast<uint32_t>(value.size())});
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
+  size_t on_body_impl(beast::string_view body, beast::error_code& ec) override {
+    // As buffer_body: take what fits, and ask for a new buffer (need_buffer) when it is full.
+    if (body_data_ == nullptr) {
+      ec = bhttp::error::need_buffer;
+      return 0;
+    }
+    const size_t n = std::min(body.size(), body_left_);
+    std::memcpy(body_data_, body.data(), n);
+    body_data_ += n;
+    body_left_ -= n;
+    if (n < body.size()) ec = bhttp::error::need_buffer;
+    return n;
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  int status_ = 0;
+  // A provider's header is a few hundred bytes in a handful of fields: no allocation for those.
+  boost::container::small_vector<char, 512> text_;
+  boost::container::small_vector<Span, 12> fields_;
+  char* body_data_ = nullptr;
+  size_t body_left_ = 0;
+};
+
+}  // namespace
+
 struct UpstreamResponse::Impl {
   std::unique_ptr<Connection> conn;
-  bhttp::response_parser<bhttp::buffer_body> parser;
+  ResponseParser parser;
   UpstreamTimeouts timeouts;
   size_t max_idle_per_host = 0;
   PoolService* pool = nullptr;
@@ -152,14 +227,9 @@ UpstreamResponse::~UpstreamResponse() {
   // Otherwise the connection closes here: an abandoned stream cancels the upstream request.
 }
 
-int UpstreamResponse::status() const { return static_cast<int>(impl_->parser.get().result_int()); }
+int UpstreamResponse::status() const { return impl_->parser.status(); }
 
-std::string_view UpstreamResponse::Header(std::string_view name) const {
-  const auto& fields = impl_->parser.get();
-  auto it = fields.find(beast::string_view(name.data(), name.size()));
-  if (it == fields.end()) return {};
-  return {it->value().data(), it->value().size()};
-}
+std::string_view UpstreamResponse::Header(std::string_view name) const { return impl_->parser.Field(name); }
 
 void UpstreamResponse::set_idle_timeout(std::chrono::milliseconds timeout) { impl_->timeouts.idle = timeout; }
 
@@ -169,13 +239,11 @@ Task<Result<std::string_view>> UpstreamResponse::Read() {
   Impl& s = *impl_;
   if (s.failed) co_return Unexpected(ErrorCode::kUnavailable, "the upstream response already failed");
   while (!s.parser.is_done()) {
-    auto& body = s.parser.get().body();
-    body.data = s.piece;
-    body.size = sizeof(s.piece);
+    s.parser.set_body_buffer(s.piece, sizeof(s.piece));
     boost::system::error_code ec;
     // What came with the header (often the whole body) is parsed without a read.
     fast_io::ParseBuffered(s.parser, s.conn->buffer, ec);
-    if (!ec && !s.parser.is_done() && body.size == sizeof(s.piece)) {
+    if (!ec && !s.parser.is_done() && s.parser.body_left() == sizeof(s.piece)) {
       s.conn->lowest().expires_after(s.timeouts.idle);
       // (GCC 12: no co_await inside ?:, see base/async.h)
       if (s.conn->tls) {
@@ -189,7 +257,7 @@ Task<Result<std::string_view>> UpstreamResponse::Read() {
       s.failed = true;
       co_return Unexpected(FromNet(ec, "reading the upstream response"));
     }
-    const size_t got = sizeof(s.piece) - s.parser.get().body().size;
+    const size_t got = sizeof(s.piece) - s.parser.body_left();
     if (got > 0) co_return std::string_view(s.piece, got);
   }
   co_return std::string_view();
