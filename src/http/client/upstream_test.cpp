@@ -244,6 +244,10 @@ TEST(UpstreamClientTest, AHeaderInPiecesIsReadWhole) {
     if (!response) co_return false;
     EXPECT_EQ((*response)->status(), 200);
     EXPECT_EQ((*response)->Header("Content-Type"), "text/plain");
+    EXPECT_EQ((*response)->Header("content-TYPE"), "text/plain") << "names compare case-insensitively";
+    EXPECT_EQ((*response)->Header("Content-Length"), "2");
+    EXPECT_TRUE((*response)->Header("Content-Typ").empty());
+    EXPECT_TRUE((*response)->Header("X-Absent").empty());
     auto body = co_await (*response)->ReadAll(100);
     EXPECT_EQ(body ? *body : body.error().message, "ok");
     co_return true;
