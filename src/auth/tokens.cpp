@@ -17,6 +17,8 @@ std::string NewToken(std::string_view prefix) {
 
 std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
 
+std::string TokenCacheKey(std::string_view token) { return Blake2b256(token); }
+
 bool LooksLikeToken(std::string_view token, std::string_view prefix) {
   if (!StartsWith(token, prefix) || token.size() != prefix.size() + 43) return false;
   const auto body = token.substr(prefix.size());

@@ -17,6 +17,9 @@ inline constexpr size_t kApiKeyDisplayLength = 14;
 std::string NewToken(std::string_view prefix);
 // Lower-case hex SHA-256: what the database holds instead of the token.
 std::string TokenHash(std::string_view token);
+// BLAKE2b-256 of the token, raw: the in-memory credential cache's key. Checked on every request, so
+// cheaper than TokenHash (which is computed only when the cache misses); never stored.
+std::string TokenCacheKey(std::string_view token);
 // True when `token` has `prefix` and the length and alphabet NewToken produces.
 bool LooksLikeToken(std::string_view token, std::string_view prefix);
 // Compares secrets in time independent of where they differ.

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "base/strings.h"
+
 namespace chorus::auth {
 namespace {
 
@@ -23,6 +25,8 @@ TEST(TokensTest, CarryTheirPrefixAnd256RandomBits) {
 
 TEST(TokensTest, HashesAreHexSha256AndComparisonIsExact) {
   EXPECT_EQ(TokenHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(HexEncode(TokenCacheKey("abc")), "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319")
+      << "BLAKE2b-256, raw bytes";
   EXPECT_TRUE(ConstantTimeEquals("same", "same"));
   EXPECT_FALSE(ConstantTimeEquals("same", "sane"));
   EXPECT_FALSE(ConstantTimeEquals("same", "same!"));

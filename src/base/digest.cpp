@@ -21,6 +21,15 @@ std::string Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
+std::string Blake2b256(std::string_view data) {
+  static const bool initialised = sodium_init() >= 0;
+  if (!initialised) std::abort();
+  std::string digest(32, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(digest.data()), digest.size(),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+  return digest;
+}
+
 static_assert(sizeof(crypto_hash_sha256_state) <= 128);
 
 Sha256Stream::Sha256Stream() {

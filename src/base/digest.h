@@ -13,6 +13,10 @@ std::string Sha256(std::string_view data);
 // Lower-case hex of the SHA-256 of `data` (64 characters).
 std::string Sha256Hex(std::string_view data);
 
+// The 32-byte BLAKE2b-256 of `data`: a third cheaper than SHA-256 on short inputs (libsodium's
+// BLAKE2b has a vectorised implementation, its SHA-256 is portable C), for digests that stay in memory.
+std::string Blake2b256(std::string_view data);
+
 // SHA-256 over data that arrives in pieces (a file copied block by block).
 class Sha256Stream {
  public:

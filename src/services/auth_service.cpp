@@ -255,7 +255,7 @@ Task<Result<Caller>> AuthService::Authenticate(std::string_view bearer) {
   const bool session = auth::LooksLikeToken(bearer, auth::kSessionPrefix);
   const bool api_key = !session && auth::LooksLikeToken(bearer, auth::kApiKeyPrefix);
   if (!session && !api_key) co_return InvalidCredentials();
-  const std::string hash = auth::TokenHash(bearer);
+  const std::string cache_key = auth::TokenCacheKey(bearer);
   // The time of use is formatted when it is written (FlushAndPurge), not on every request.
   const SystemTime used_at = std::chrono::system_clock::now();
   auto remember_use = [this, used_at](const Caller& c) {
@@ -263,10 +263,11 @@ Task<Result<Caller>> AuthService::Authenticate(std::string_view bearer) {
     std::lock_guard lock(last_used_mu_);
     api_key_last_used_.insert_or_assign(c.api_key_id, used_at);
   };
-  if (auto cached = cache_.Find(hash)) {
+  if (auto cached = cache_.Find(cache_key)) {
     remember_use(*cached);
     co_return std::move(*cached);
   }
+  const std::string hash = auth::TokenHash(bearer);
   const std::string now = FormatTimestamp(used_at);
   struct Found {
     Caller caller;
@@ -297,7 +298,7 @@ Task<Result<Caller>> AuthService::Authenticate(std::string_view bearer) {
     return f;
   });
   if (!found) co_return Unexpected(std::move(found).error());
-  cache_.Put(hash, found->caller, SteadyDeadline(found->expires_at));
+  cache_.Put(cache_key, hash, found->caller, SteadyDeadline(found->expires_at));
   remember_use(found->caller);
   co_return std::move(found->caller);
 }
