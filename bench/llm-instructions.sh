@@ -15,27 +15,15 @@ if ! command -v valgrind >/dev/null; then
 fi
 fake_port=18951
 port=18952
-"$build/tests/fake_llm" --port "$fake_port" --kind openai >"$work/fake.log" 2>&1 &
-fake=$!
-cat >"$work/llm.toml" <<TOML
-[providers.fake]
-kind = "openai"
-base_url = "http://127.0.0.1:$fake_port/v1"
-api_key = "sk-bench"
-models = ["gpt-4o-mini"]
-TOML
+source "$(dirname "$0")/llm-common.sh"
+start_fake_provider "$build" "$work" "$fake_port"
 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$build/chorus" serve \
   --config "$work/llm.toml" --listen "127.0.0.1:$port" --data-dir "$work" --database "sqlite:$work/chorus.db" \
   --set log.file="$work/chorus.log" --set http.threads=1 >"$work/valgrind.log" 2>&1 &
 server=$!
 trap 'kill $server $fake 2>/dev/null; wait $server 2>/dev/null || true' EXIT  # chorus drains, valgrind writes its last dump
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 600); do curl -sf "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -sf -XPOST "$base/api/v1/auth/register" -d '{"email":"ir@example.com","username":"irbench","password":"Bench-Passw0rd"}' >/dev/null
-token=$(curl -s -XPOST "$base/api/v1/auth/login" -d '{"login":"irbench","password":"Bench-Passw0rd"}' |
-        sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-key=$(curl -s -XPOST "$base/api/v1/api-keys" -H "Authorization: Bearer $token" -d '{"name":"ir"}' |
-      sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+key=$(bench_api_key "$base" 600)
 load() { "$build/bench/llm_load" --url "$base/v1" --token "$key" --mode closed --connections 4 --seconds "$1"; }
 load 3 >/dev/null  # warm-up: first connections, caches, the first usage batch
 sleep 1.5

@@ -12,27 +12,13 @@ port=18942
 data=$work/llm-data
 mkdir -p "$data"
 
-"$build/tests/fake_llm" --port "$fake_port" --kind openai >"$work/fake.log" 2>&1 &
-fake=$!
-cat >"$work/llm.toml" <<TOML
-[providers.fake]
-kind = "openai"
-base_url = "http://127.0.0.1:$fake_port/v1"
-api_key = "sk-bench"
-models = ["gpt-4o-mini"]
-input_price_per_million = 0.15
-output_price_per_million = 0.6
-TOML
+source "$(dirname "$0")/llm-common.sh"
+start_fake_provider "$build" "$work" "$fake_port"
 "$chorus" serve --config "$work/llm.toml" --listen "127.0.0.1:$port" --data-dir "$data" \
   --database "sqlite:$data/chorus.db" --set log.file="$work/llm-chorus.log" &
 server=$!
-for _ in $(seq 1 400); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.005; done
 base="http://127.0.0.1:$port"
-curl -sf -XPOST "$base/api/v1/auth/register" -d '{"email":"llm@example.com","username":"llmbench","password":"Bench-Passw0rd"}' >/dev/null
-token=$(curl -s -XPOST "$base/api/v1/auth/login" -d '{"login":"llmbench","password":"Bench-Passw0rd"}' |
-        sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-key=$(curl -s -XPOST "$base/api/v1/api-keys" -H "Authorization: Bearer $token" -d '{"name":"bench"}' |
-      sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+key=$(bench_api_key "$base" 100)
 # The peak so far is the password hash of that login (Argon2id takes ~19 MiB for a moment); from
 # here on the peak is the gateway's own under load.
 echo 5 >"/proc/$server/clear_refs" 2>/dev/null || true
