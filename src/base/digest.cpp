@@ -7,12 +7,20 @@
 #include "base/strings.h"
 
 namespace chorus {
+namespace {
+
+// libsodium picks its fastest implementations on initialisation; once per process.
+void EnsureSodium() {
+  static const bool initialised = sodium_init() >= 0;
+  if (!initialised) std::abort();
+}
+
+}  // namespace
 
 // libsodium rather than OpenSSL: it is already the project's cryptography library (passwords,
 // secret boxes), and OpenSSL 3's provider initialisation alone costs ~3 MB of resident memory.
 std::string Sha256(std::string_view data) {
-  static const bool initialised = sodium_init() >= 0;
-  if (!initialised) std::abort();
+  EnsureSodium();
   std::string digest(crypto_hash_sha256_BYTES, '\0');
   crypto_hash_sha256(reinterpret_cast<unsigned char*>(digest.data()),
                      reinterpret_cast<const unsigned char*>(data.data()), data.size());
@@ -22,9 +30,8 @@ std::string Sha256(std::string_view data) {
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
 std::string Blake2b256(std::string_view data) {
-  static const bool initialised = sodium_init() >= 0;
-  if (!initialised) std::abort();
-  std::string digest(32, '\0');
+  EnsureSodium();
+  std::string digest(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(digest.data()), digest.size(),
                      reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
   return digest;
@@ -33,7 +40,7 @@ std::string Blake2b256(std::string_view data) {
 static_assert(sizeof(crypto_hash_sha256_state) <= 128);
 
 Sha256Stream::Sha256Stream() {
-  if (sodium_init() < 0) std::abort();
+  EnsureSodium();
   crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_.data()));
 }
 

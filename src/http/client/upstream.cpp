@@ -147,7 +147,7 @@ class ResponseParser final : public bhttp::basic_parser<false> {
     return {};
   }
 
-  // Where the next body bytes go; `space_left()` falls as they arrive.
+  // Where the next body bytes go; body_left() falls as they arrive.
   void set_body_buffer(char* data, size_t size) {
     body_data_ = data;
     body_left_ = size;
