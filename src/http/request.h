@@ -86,6 +86,7 @@ class Request {
   const Principal* principal() const { return principal_ ? &*principal_ : nullptr; }
 
   // Set by the server and the dispatcher.
+  void ReserveHeaders(size_t n) { headers_.reserve(n); }
   void AddHeader(std::string_view name, std::string_view value) { headers_.emplace_back(name, value); }
   void set_body(std::string body) { body_ = std::move(body); }
   void set_spooled_body(std::shared_ptr<const SpooledBody> body) { spooled_ = std::move(body); }

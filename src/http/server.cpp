@@ -25,10 +25,12 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/fast_io.h"
+#include "http/request_parser.h"
 #include "http/spool_file.h"
 #include "http/streamed_body.h"
 #include "http/wire.h"
@@ -69,10 +71,22 @@ struct Connection {
 };
 
 // Uploads are the bodies worth spooling to disk: multipart/form-data.
-bool IsUpload(const bhttp::request_header<>& header) {
+bool IsUpload(const RequestParser& parser) {
   static constexpr std::string_view kMultipart = "multipart/form-data";
-  return IEquals(header[bhttp::field::content_type].substr(0, kMultipart.size()), kMultipart);
+  return IEquals(parser.FieldValue("Content-Type").substr(0, kMultipart.size()), kMultipart);
 }
+
+// The spool file while the body is read; the request's SpooledBody takes it once the body is in.
+struct SpoolDescriptor {
+  explicit SpoolDescriptor(int descriptor) : fd(descriptor) {}
+  SpoolDescriptor(const SpoolDescriptor&) = delete;
+  SpoolDescriptor& operator=(const SpoolDescriptor&) = delete;
+  ~SpoolDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+  int Release() { return std::exchange(fd, -1); }
+  int fd;
+};
 
 }  // namespace
 
@@ -105,8 +119,8 @@ struct Server::Impl {
     return {ErrorCode::kPayloadTooLarge, fmt::format("Request body is larger than the limit of {} bytes.", limit)};
   }
   bool SpoolEnabled() const { return !settings.spool_dir.empty(); }
-  uint64_t BodyLimit(const bhttp::request_header<>& header) const {
-    return SpoolEnabled() && IsUpload(header) ? settings.max_upload_bytes : settings.max_body_bytes;
+  uint64_t BodyLimit(const RequestParser& parser) const {
+    return SpoolEnabled() && IsUpload(parser) ? settings.max_upload_bytes : settings.max_body_bytes;
   }
 
   const ServerSettings settings;
@@ -256,7 +270,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
 
 asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& buffer, const std::string& remote) {
   const auto start = Clock::now();
-  bhttp::request_parser<bhttp::string_body> parser;
+  RequestParser parser;
   parser.header_limit(static_cast<std::uint32_t>(std::min<uint64_t>(settings.max_header_bytes, UINT32_MAX)));
   // The largest body any request may have; the one for this request is set once its headers say
   // whether it is an upload.
@@ -267,17 +281,17 @@ asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& 
     std::tie(ec, std::ignore) = co_await bhttp::async_read_header(c.stream, buffer, parser, kNoThrow);
   }
 
-  Request request;
+  // The target and header values are views into the parser, which outlives the request.
+  // What was parsed: all of it, the request line and fields up to the error, or nothing.
+  Request request = parser.method().empty() ? Request() : Request(ParseMethod(parser.method()), parser.target());
   request.set_remote_address(remote);
+  request.ReserveHeaders(parser.field_count());
+  parser.ForEachField([&request](std::string_view name, std::string_view value) { request.AddHeader(name, value); });
   if (ec == bhttp::error::body_limit) {
     // Beast checks Content-Length against the limit while parsing the header: answer 413 now,
     // without reading any of the body.
-    auto& message = parser.get();
-    request = Request(ParseMethod(message.method_string()), message.target());
-    request.set_remote_address(remote);
-    for (const auto& field : message) request.AddHeader(field.name_string(), field.value());
-    const Error too_large = TooLarge(BodyLimit(message));
-    co_await RefuseRequest(c, request, message.version(), too_large, start);
+    const Error too_large = TooLarge(BodyLimit(parser));
+    co_await RefuseRequest(c, request, parser.version(), too_large, start);
     co_return false;
   }
   if (ec) {
@@ -294,64 +308,50 @@ asio::awaitable<bool> Server::Impl::ServeOne(Connection& c, beast::flat_buffer& 
     co_return false;
   }
 
-  // Header values are views into the parser's fields; moving the parser into the spooling one
-  // moves the field nodes, not the strings, so the views stay valid while `spooling` lives.
-  bhttp::request_header<>* header = &parser.get();
-  request = Request(ParseMethod(header->method_string()), header->target());
-  request.set_remote_address(remote);
-  for (const auto& field : *header) request.AddHeader(field.name_string(), field.value());
-
-  const bool spool = SpoolEnabled() && IsUpload(*header);
+  const bool spool = SpoolEnabled() && IsUpload(parser);
   const uint64_t limit = spool ? settings.max_upload_bytes : settings.max_body_bytes;
   if (const auto length = parser.content_length(); length && *length > limit) {
     const Error too_large = TooLarge(limit);
-    co_await RefuseRequest(c, request, header->version(), too_large, start);
+    co_await RefuseRequest(c, request, parser.version(), too_large, start);
     co_return false;
   }
-  std::optional<bhttp::request_parser<bhttp::file_body>> spooling;
   if (!parser.is_done()) {
-    if (IEquals((*header)[bhttp::field::expect], "100-continue")) {
+    if (IEquals(parser.FieldValue("Expect"), "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [write_ec, n] = co_await asio::async_write(c.stream, asio::buffer(kContinue.data(), kContinue.size()), kNoThrow);
       if (write_ec) co_return false;
     }
     boost::system::error_code body_ec;
+    parser.body_limit(limit);
     if (spool) {
       Result<int> fd = OpenSpoolFile(settings.spool_dir);
       if (!fd) {
         const Error unavailable = fd.error();
-        co_await RefuseRequest(c, request, header->version(), unavailable, start);
+        co_await RefuseRequest(c, request, parser.version(), unavailable, start);
         co_return false;
       }
-      spooling.emplace(std::move(parser));
-      header = &spooling->get();
-      spooling->body_limit(limit);
+      SpoolDescriptor spool_fd(*fd);
+      parser.SpoolTo(spool_fd.fd);
       c.stream.expires_after(settings.upload_timeout);
-      beast::file writer;  // owns the descriptor while the body is read; closed with the parser
-      writer.native_handle(*fd);
-      spooling->get().body().reset(std::move(writer), body_ec);
-      if (!body_ec) std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, *spooling, kNoThrow);
+      std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, parser, kNoThrow);
       if (!body_ec) {
         struct stat st{};
-        ::fstat(*fd, &st);
-        request.set_spooled_body(std::make_shared<const SpooledBody>(::dup(*fd), static_cast<uint64_t>(st.st_size)));
+        ::fstat(spool_fd.fd, &st);
+        request.set_spooled_body(std::make_shared<const SpooledBody>(spool_fd.Release(), static_cast<uint64_t>(st.st_size)));
       }
-    } else {
-      parser.body_limit(limit);
-      if (!fast_io::ParseBuffered(parser, buffer, body_ec) && !body_ec) {
-        std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, parser, kNoThrow);
-      }
+    } else if (!fast_io::ParseBuffered(parser, buffer, body_ec) && !body_ec) {
+      std::tie(body_ec, std::ignore) = co_await bhttp::async_read(c.stream, buffer, parser, kNoThrow);
     }
     if (body_ec == bhttp::error::body_limit) {
       const Error too_large = TooLarge(limit);
-      co_await RefuseRequest(c, request, header->version(), too_large, start);
+      co_await RefuseRequest(c, request, parser.version(), too_large, start);
       co_return false;
     }
     if (body_ec) co_return false;  // timeout or disconnect mid-body: nobody to answer
   }
-  if (!spooling) request.set_body(std::move(parser.get().body()));
-  const unsigned version = header->version();
-  const bool keep_alive = spooling ? spooling->keep_alive() : parser.keep_alive();
+  if (!request.spooled_body()) request.set_body(std::move(parser.body()));
+  const unsigned version = parser.version();
+  const bool keep_alive = parser.keep_alive();
 
   dispatcher.metrics().in_flight().Add(1);
   Response response = co_await dispatcher.Dispatch(request);
