@@ -122,6 +122,7 @@ bool Dispatcher::OriginAllowed(std::string_view origin) const {
 }
 
 void Dispatcher::Decorate(const Request& request, Response& response) const {
+  response.headers.reserve(response.headers.size() + 2);
   response.SetHeader("X-Request-Id", request.request_id());
   response.SetHeader("X-Content-Type-Options", "nosniff");
   const std::string_view origin = request.Header("Origin");

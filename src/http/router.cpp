@@ -116,11 +116,13 @@ const Router::Node* Router::Walk(const Node& node, std::span<const std::string_v
 
 Router::Match Router::Find(Method method, std::string_view path) const {
   Match match;
-  std::vector<std::string_view> segments;
+  // Scratch space kept per thread (Find never suspends): a lookup allocates only for what it returns.
+  thread_local std::vector<std::string_view> segments;
+  thread_local std::vector<std::string_view> captured;
+  captured.clear();
   if (!SplitPath(path, segments)) return match;
   // First the routes for this method (HEAD falling back to GET); failing that, any route on the
   // path, which makes the answer 405 rather than 404.
-  std::vector<std::string_view> captured;
   Method chosen = method;
   const Node* node = method == Method::kUnknown ? nullptr : Walk(*root_, segments, method, captured);
   if (!node && method == Method::kHead) {

@@ -44,6 +44,7 @@ Result<std::string> UpstreamBody(const Deployment& d, json::object& body, bool s
 http::client::UpstreamRequest RequestFor(const Deployment& d, const std::string& key, std::string body) {
   http::client::UpstreamRequest request;
   request.body = std::move(body);
+  request.headers.reserve(3);
   request.headers.emplace_back("Content-Type", "application/json");
   if (d.kind == ProviderKind::kAnthropic) {
     request.path = "/messages";
