@@ -124,8 +124,8 @@ std::vector<std::string> MarkedWords(std::string_view snippet) {
 }
 
 // Where the first segment holding one of `words` starts (0 when none does: the match may be a stem).
-double StartOfMatch(const engines::Transcript& t, const std::vector<std::string>& words) {
-  for (const auto& segment : t.segments) {
+double StartOfMatch(const std::vector<engines::RecognizedSegment>& segments, const std::vector<std::string>& words) {
+  for (const auto& segment : segments) {
     for (const auto& w : segment.words) {
       if (std::find(words.begin(), words.end(), w.word) != words.end()) return segment.start;
     }
@@ -404,9 +404,10 @@ Task<Result<std::vector<TranscriptSearchHit>>> TranscriptionService::Search(cons
     CHORUS_ASSIGN_OR_RETURN(auto hits, store::transcriptions::Search(c, caller.user_id, query, limit));
     std::vector<TranscriptSearchHit> out;
     for (auto& hit : hits) {
-      // The segments say where the match is heard; reading them costs one row per hit.
-      CHORUS_ASSIGN_OR_RETURN(auto row, store::transcriptions::Get(c, caller.user_id, hit.id));
-      const double start = StartOfMatch(TranscriptOf(row), MarkedWords(hit.snippet));
+      // The segments (in the metadata the search returned with each hit) say where the match is heard.
+      const json::object metadata = ParseObjectOrEmpty(hit.metadata);
+      const double start = StartOfMatch(SegmentsFrom(metadata.if_contains("segments")), MarkedWords(hit.snippet));
+      hit.metadata.clear();
       out.push_back({std::move(hit), start});
     }
     return out;

@@ -130,7 +130,9 @@ TEST_P(RepositoryTest, SearchIsRankedScopedAndSafe) {
   const std::string alice = MakeUser("alice"), bob = MakeUser("bob");
   auto add = [&](const std::string& user, const std::string& text) {
     auto t = transcriptions::Create(*Write(), user, {});
-    ASSERT_TRUE(transcriptions::Complete(*Write(), t->id, {.transcript_text = text, .duration = 1}, NowTimestamp()));
+    const std::string metadata = R"({"segments":[{"text":")" + text + R"("}]})";
+    ASSERT_TRUE(transcriptions::Complete(*Write(), t->id,
+                                         {.transcript_text = text, .duration = 1, .metadata = metadata}, NowTimestamp()));
   };
   add(alice, "the meeting covered the budget and the budget review");
   add(alice, "a short note about the budget");
@@ -141,6 +143,12 @@ TEST_P(RepositoryTest, SearchIsRankedScopedAndSafe) {
   ASSERT_EQ(hits->size(), 2u) << "bob's transcript is not alice's to find";
   EXPECT_GE((*hits)[0].rank, (*hits)[1].rank);
   EXPECT_NE((*hits)[0].snippet.find("<mark>"), std::string::npos);
+  for (const auto& hit : *hits) {
+    // (PostgreSQL gives JSONB back in its own spacing.)
+    EXPECT_NE(hit.metadata.find("segments"), std::string::npos) << "each hit brings its row's metadata";
+    EXPECT_NE(hit.metadata.find("budget"), std::string::npos) << hit.metadata;
+    EXPECT_EQ(hit.metadata.find("bob"), std::string::npos);
+  }
   for (const char* hostile : {"budget\" OR \"", "NEAR(budget", "budget*", "'; DROP TABLE users; --", "budget) AND (x"}) {
     auto r = transcriptions::Search(*Write(), alice, hostile, 10);
     EXPECT_TRUE(r) << hostile << ": " << r.error().message;

@@ -179,7 +179,7 @@ Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view use
     // column gets weight 0: it filters, it does not score.
     rows = conn.Exec(
         "SELECT t.id, snippet(transcriptions_fts, 0, '<mark>', '</mark>', '…', 16), "
-        "-bm25(transcriptions_fts, 1.0, 0.0), t.created_at "
+        "-bm25(transcriptions_fts, 1.0, 0.0), t.created_at, t.metadata "
         "FROM transcriptions_fts JOIN transcriptions t ON t.seq = transcriptions_fts.rowid "
         "WHERE transcriptions_fts MATCH $1 AND t.user_id = $2 "
         "ORDER BY bm25(transcriptions_fts, 1.0, 0.0) LIMIT $3",
@@ -188,7 +188,7 @@ Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view use
     rows = conn.Exec(
         "SELECT t.id, ts_headline('english', t.transcript_text, q, "
         "'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, MaxFragments=1'), "
-        "ts_rank(t.search_vector, q), t.created_at "
+        "ts_rank(t.search_vector, q), t.created_at, t.metadata "
         "FROM transcriptions t, plainto_tsquery('english', $1) q "
         "WHERE t.user_id = $2 AND t.search_vector @@ q "
         "ORDER BY ts_rank(t.search_vector, q) DESC, t.created_at DESC LIMIT $3",
@@ -196,7 +196,7 @@ Result<std::vector<TranscriptHit>> Search(Connection& conn, std::string_view use
   }
   if (!rows) return Unexpected(std::move(rows).error());
   std::vector<TranscriptHit> hits;
-  for (Row r : *rows) hits.push_back(TranscriptHit{r.Text(0), r.Text(1), r.Double(2), r.Text(3)});
+  for (Row r : *rows) hits.push_back(TranscriptHit{r.Text(0), r.Text(1), r.Double(2), r.Text(3), r.Text(4)});
   return hits;
 }
 

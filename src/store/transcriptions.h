@@ -60,6 +60,9 @@ struct TranscriptHit {
   std::string snippet;  // the matching passage, terms wrapped in <mark>…</mark>
   double rank = 0;      // higher is better
   std::string created_at;
+  // The row's metadata JSON (its segments say where the match is heard). Filled by Search, the
+  // owner's search; SearchAll leaves it empty.
+  std::string metadata;
 };
 
 namespace transcriptions {
