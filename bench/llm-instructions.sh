@@ -3,7 +3,9 @@
 # move with the load on this shared machine, for comparing changes to the gateway's path (timings
 # do, by tens of percent). Chorus runs under valgrind with one network thread in front of the fake
 # provider; a warm-up, then the counters are zeroed, 6 s of closed-loop calls counted, and the
-# usage rows of those calls written before the dump. Includes the usage writer's thread.
+# usage rows of those calls written before the dump. Threads are counted apart: the network
+# thread (the request path; steady to a few instructions between runs) and the others (the usage
+# writer, whose share moves by ±2k with where its batches fall, and background work).
 #   bench/llm-instructions.sh <build dir> <work dir>
 set -euo pipefail
 build=$1
@@ -17,7 +19,7 @@ fake_port=18951
 port=18952
 source "$(dirname "$0")/llm-common.sh"
 start_fake_provider "$build" "$work" "$fake_port"
-valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$build/chorus" serve \
+valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$work/callgrind.out" "$build/chorus" serve \
   --config "$work/llm.toml" --listen "127.0.0.1:$port" --data-dir "$work" --database "sqlite:$work/chorus.db" \
   --set log.file="$work/chorus.log" --set http.threads=1 >"$work/valgrind.log" 2>&1 &
 server=$!
@@ -32,6 +34,12 @@ calls=$(load 6 | awk '{print $3}')
 sleep 1.5  # the usage rows of these calls are written
 callgrind_control -d "$server" >/dev/null 2>&1
 sleep 1
-dump=$(ls "$work"/callgrind.out.* | head -1)
-total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+total=0
+network=0
+for dump in "$work"/callgrind.out.1-*; do  # the first dump, one file per thread; -01 is the main thread
+  n=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+  total=$((total + ${n:-0}))
+  [[ $dump == *-01 ]] && network=${n:-0}
+done
 echo "proxied calls counted: $calls; user-space instructions per call (chorus, all threads): $((total / calls))"
+echo "  the network thread (the request path): $((network / calls)); other threads (usage writer, jobs): $(((total - network) / calls))"
