@@ -117,6 +117,56 @@ TEST_P(MigrateTest, EmbeddedMigrationsApplyToAnEmptyDatabase) {
   EXPECT_EQ((*rows)[0].Text(0), MigrationChecksum(EmbeddedMigrations(GetParam())[0]));
 }
 
+TEST_P(MigrateTest, UsageLogsKeepTheirRowsAndCascadesThroughTheLeanRebuild) {
+  // Migration 12 rebuilds usage_logs on SQLite (WITHOUT ROWID) and drops an index on both: a
+  // database that has rows keeps every one of them, and both cascades still hold.
+  const auto all = EmbeddedMigrations(GetParam());
+  ASSERT_EQ(all[11].name, "usage_logs_lean");
+  ASSERT_TRUE(ApplyMigrations(db(), all.first(11)));
+  const std::string user = "0190a8f0-0000-7000-8000-000000000001";
+  const std::string conversation = "0190a8f0-0000-7000-8000-000000000002";
+  const char* kSelect = "SELECT id, user_id, conversation_id, provider, model, input_tokens, output_tokens, cost, "
+                        "latency_ms, status FROM usage_logs ORDER BY id";
+  auto snapshot = [&] {
+    std::vector<std::string> out;
+    auto lease = db().Acquire(Access::kRead);
+    auto rows = (*lease)->Exec(kSelect);
+    EXPECT_TRUE(rows) << rows.error().message;
+    for (Row r : *rows) {
+      out.push_back(r.Text(0) + "|" + r.Text(1) + "|" + r.OptText(2).value_or("-") + "|" + r.Text(3) + "|" + r.Text(4) +
+                    "|" + std::to_string(r.Int(5)) + "|" + std::to_string(r.Int(6)) + "|" +
+                    std::to_string(r.Double(7)) + "|" + std::to_string(r.Int(8)) + "|" + std::to_string(r.Int(9)));
+    }
+    return out;
+  };
+  {
+    auto lease = db().Acquire(Access::kWrite);
+    Connection& c = **lease;
+    ASSERT_TRUE(c.Exec("INSERT INTO users (id, email, username, password_hash) VALUES ($1, 'a@example.com', 'alice', 'x')",
+                       user));
+    ASSERT_TRUE(c.Exec("INSERT INTO conversations (id, user_id, title, model) VALUES ($1, $2, 't', 'm')", conversation,
+                       user));
+    for (int i = 0; i < 6; ++i) {
+      const std::string id = "0190a8f0-0000-7000-8000-00000000010" + std::to_string(i);
+      auto in = c.Exec("INSERT INTO usage_logs (id, user_id, conversation_id, provider, model, input_tokens, "
+                       "output_tokens, cost, latency_ms, status) VALUES ($1, $2, $3, 'p', 'm', $4, 2, 0.5, 3, 200)",
+                       id, user, i % 2 ? Value(conversation) : Value(), int64_t{i});
+      ASSERT_TRUE(in) << in.error().message;
+    }
+  }
+  const auto before = snapshot();
+  ASSERT_EQ(before.size(), 6u);
+  auto applied = ApplyMigrations(db(), all);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(snapshot(), before);
+  auto lease = db().Acquire(Access::kWrite);
+  Connection& c = **lease;
+  ASSERT_TRUE(c.Exec("DELETE FROM conversations WHERE id = $1", conversation));
+  EXPECT_EQ((*c.Exec("SELECT COUNT(*) FROM usage_logs"))[0].Int(0), 3) << "a conversation's rows go with it";
+  ASSERT_TRUE(c.Exec("DELETE FROM users WHERE id = $1", user));
+  EXPECT_EQ((*c.Exec("SELECT COUNT(*) FROM usage_logs"))[0].Int(0), 0) << "a user's rows go with them";
+}
+
 CHORUS_INSTANTIATE_FOR_BACKENDS(MigrateTest);
 
 TEST(EmbeddedMigrationsTest, BothDialectsHaveTheSameVersionsAndNames) {
