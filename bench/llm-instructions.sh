@@ -4,7 +4,7 @@
 # do, by tens of percent). Chorus runs under valgrind with one network thread in front of the fake
 # provider; a warm-up, then the counters are zeroed, 6 s of closed-loop calls counted, and the
 # usage rows of those calls written before the dump. Threads are counted apart: the network
-# thread (the request path; steady to a few instructions between runs) and the others (the usage
+# thread (the request path; within ~1k between runs) and the others (the usage
 # writer, whose share moves by ±2k with where its batches fall, and background work).
 #   bench/llm-instructions.sh <build dir> <work dir>
 set -euo pipefail

@@ -4,37 +4,21 @@
 
 #include <cerrno>
 
-#include "base/strings.h"
-
 namespace chorus::http {
-
-std::string_view RequestParser::FieldValue(std::string_view name) const {
-  for (const Field& field : fields_) {
-    if (IEquals(Text(field.name), name)) return Text(field.value);
-  }
-  return {};
-}
-
-RequestParser::Span RequestParser::Store(std::string_view s) {
-  const Span span{static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(s.size())};
-  text_.insert(text_.end(), s.begin(), s.end());
-  return span;
-}
 
 void RequestParser::on_request_impl(boost::beast::http::verb, boost::beast::string_view method,
                                     boost::beast::string_view target, int version, boost::beast::error_code&) {
-  method_ = Store(method);
-  target_ = Store(target);
+  method_ = fields_.Store(method);
+  target_ = fields_.Store(target);
   version_ = static_cast<unsigned>(version);
 }
 
 void RequestParser::on_field_impl(boost::beast::http::field, boost::beast::string_view name,
                                   boost::beast::string_view value, boost::beast::error_code&) {
-  // Trailers (after a chunked body) are dropped: views into text_ handed out with the header must
-  // not move.
+  // Trailers (after a chunked body) are dropped: the views handed out with the header must not
+  // move.
   if (header_done_) return;
-  const Span n = Store(name);
-  fields_.push_back(Field{n, Store(value)});
+  fields_.Add(name, value);
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, boost::beast::error_code&) {

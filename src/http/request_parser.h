@@ -6,11 +6,12 @@
 #pragma once
 
 #include <boost/beast/http/basic_parser.hpp>
-#include <boost/container/small_vector.hpp>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "http/inline_fields.h"
 
 namespace chorus::http {
 
@@ -18,16 +19,16 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   // Valid once the header is done (is_header_done()), as long as the parser lives.
   unsigned version() const { return version_; }
-  std::string_view method() const { return Text(method_); }
-  std::string_view target() const { return Text(target_); }
+  std::string_view method() const { return fields_.Text(method_); }
+  std::string_view target() const { return fields_.Text(target_); }
   size_t field_count() const { return fields_.size(); }
   // Calls f(name, value) for each header field, in order (trailers are not kept).
   template <typename F>
   void ForEachField(F&& f) const {
-    for (const Field& field : fields_) f(Text(field.name), Text(field.value));
+    fields_.ForEach(f);
   }
   // The first field named `name` (case-insensitive); empty when absent.
-  std::string_view FieldValue(std::string_view name) const;
+  std::string_view FieldValue(std::string_view name) const { return fields_.Find(name); }
 
   // From here on the body goes to `fd` (not owned; written from its current offset) instead of
   // memory. Call before any of the body is parsed.
@@ -36,15 +37,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::string& body() { return body_; }
 
  private:
-  struct Span {
-    uint32_t at = 0, size = 0;
-  };
-  struct Field {
-    Span name, value;
-  };
-  std::string_view Text(Span s) const { return std::string_view(text_.data() + s.at, s.size); }
-  // The header is at most header_limit bytes (below 4 GiB), so offsets fit 32 bits.
-  Span Store(std::string_view s);
+  // A client's header is a few hundred bytes in a dozen fields: no allocation for those.
+  using Fields = InlineFields<1024, 16>;
 
   void on_request_impl(boost::beast::http::verb, boost::beast::string_view method, boost::beast::string_view target,
                        int version, boost::beast::error_code&) override;
@@ -61,11 +55,9 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void on_finish_impl(boost::beast::error_code&) override {}
 
   unsigned version_ = 11;
-  Span method_, target_;
+  Fields::Span method_, target_;
   bool header_done_ = false;
-  // A client's header is a few hundred bytes in a dozen fields: no allocation for those.
-  boost::container::small_vector<char, 1024> text_;
-  boost::container::small_vector<Field, 16> fields_;
+  Fields fields_;  // the request line's method and target too
   std::string body_;
   int spool_fd_ = -1;
 };

@@ -8,7 +8,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/container/small_vector.hpp>
 #include <boost/url/parse.hpp>
 
 #include <fmt/format.h>
@@ -23,6 +22,7 @@
 
 #include "base/strings.h"
 #include "http/fast_io.h"
+#include "http/inline_fields.h"
 #include "http/wire.h"
 
 namespace chorus::http::client {
@@ -140,12 +140,7 @@ class ResponseParser final : public bhttp::basic_parser<false> {
   int status() const { return status_; }
 
   // The first field named `name` (case-insensitive); empty when absent.
-  std::string_view Field(std::string_view name) const {
-    for (const Span& f : fields_) {
-      if (IEquals(Text(f.name, f.name_size), name)) return Text(f.value, f.value_size);
-    }
-    return {};
-  }
+  std::string_view Field(std::string_view name) const { return fields_.Find(name); }
 
   // Where the next body bytes go; body_left() falls as they arrive.
   void set_body_buffer(char* data, size_t size) {
@@ -155,20 +150,10 @@ class ResponseParser final : public bhttp::basic_parser<false> {
   size_t body_left() const { return body_left_; }
 
  private:
-  struct Span {
-    uint32_t name, name_size, value, value_size;
-  };
-  std::string_view Text(uint32_t at, uint32_t size) const { return std::string_view(text_.data() + at, size); }
-
   void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
   void on_response_impl(int code, beast::string_view, int, beast::error_code&) override { status_ = code; }
   void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
-    // The header is at most header_limit (64 KiB) bytes, so offsets fit 32 bits.
-    const auto at = static_cast<uint32_t>(text_.size());
-    text_.insert(text_.end(), name.begin(), name.end());
-    text_.insert(text_.end(), value.begin(), value.end());
-    fields_.push_back(Span{at, static_cast<uint32_t>(name.size()), static_cast<uint32_t>(at + name.size()),
-                           static_cast<uint32_t>(value.size())});
+    fields_.Add(name, value);
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
@@ -193,8 +178,7 @@ class ResponseParser final : public bhttp::basic_parser<false> {
 
   int status_ = 0;
   // A provider's header is a few hundred bytes in a handful of fields: no allocation for those.
-  boost::container::small_vector<char, 512> text_;
-  boost::container::small_vector<Span, 12> fields_;
+  InlineFields<512, 12> fields_;
   char* body_data_ = nullptr;
   size_t body_left_ = 0;
 };
