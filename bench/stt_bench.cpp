@@ -19,6 +19,7 @@
 
 #include "engines/pocketsphinx_engine.h"
 #include "media/audio_decoder.h"
+#include "tests/support/word_error_rate.h"
 
 extern char** environ;
 
@@ -36,30 +37,6 @@ double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 fs::path FileOf(const char* id) { return kLibrivox / fmt::format("sense_and_sensibility_01_austen_64kb-{}.wav", id); }
 
 double AudioSeconds(const fs::path& wav) { return static_cast<double>(fs::file_size(wav) - 44) / 32000; }
-
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) {
-    if (w != "<s>" && w != "</s>") out.push_back(w);
-  }
-  return out;
-}
-
-size_t EditDistance(const std::vector<std::string>& r, const std::vector<std::string>& h) {
-  std::vector<size_t> row(h.size() + 1);
-  for (size_t j = 0; j <= h.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= r.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= h.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (r[i - 1] == h[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[h.size()];
-}
 
 std::string Reference(const char* id) {
   std::ifstream in(kLibrivox / "transcription");
@@ -153,12 +130,13 @@ int main() {
   size_t words = 0, ours_errors = 0, cli_errors = 0;
   for (const char* id : kIds) {
     const fs::path wav = FileOf(id);
-    const auto reference = Words(Reference(id));
+    const auto reference = testing::ScoredWords(Reference(id));
     std::string ours_text, cli_text;
     const media::AudioSource source = media::AudioSource::FileRange(wav.string(), 0, fs::file_size(wav));
     const double ours = BestOf(3, [&] { return Ours(**engine, source, ours_text); });
     const double cli = BestOf(3, [&] { return Cli(wav, cli_text); });
-    const size_t e_ours = EditDistance(reference, Words(ours_text)), e_cli = EditDistance(reference, Words(cli_text));
+    const size_t e_ours = testing::WordEditDistance(reference, testing::ScoredWords(ours_text));
+    const size_t e_cli = testing::WordEditDistance(reference, testing::ScoredWords(cli_text));
     std::printf("%-6s %7.2f %9.3f %9.3f %7.3f %7.3f\n", id, AudioSeconds(wav), ours, cli,
                 static_cast<double>(e_ours) / reference.size(), static_cast<double>(e_cli) / reference.size());
     audio += AudioSeconds(wav);

@@ -13,9 +13,12 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "tests/support/word_error_rate.h"
 
 namespace chorus::engines {
 namespace {
+
+using chorus::testing::WordErrorRate;
 
 constexpr std::string_view kTestData = "/usr/share/pocketsphinx/test/data/";
 constexpr std::string_view kLibrivox = "/usr/share/pocketsphinx/test/data/librivox/";
@@ -86,28 +89,6 @@ std::string Reference(std::string_view id) {
   }
   ADD_FAILURE() << "no transcription for " << id;
   return "";
-}
-
-std::vector<std::string> Words(const std::string& text) {
-  std::istringstream in(text);
-  return {std::istream_iterator<std::string>(in), {}};
-}
-
-// Word-level Levenshtein distance over the length of the reference.
-double WordErrorRate(const std::string& reference, const std::string& hypothesis) {
-  const std::vector<std::string> ref = Words(reference);
-  const std::vector<std::string> hyp = Words(hypothesis);
-  std::vector<size_t> row(hyp.size() + 1);
-  for (size_t j = 0; j <= hyp.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= ref.size(); ++i) {
-    std::vector<size_t> next(hyp.size() + 1);
-    next[0] = i;
-    for (size_t j = 1; j <= hyp.size(); ++j) {
-      next[j] = std::min({row[j] + 1, next[j - 1] + 1, row[j - 1] + (ref[i - 1] == hyp[j - 1] ? 0 : 1)});
-    }
-    row = std::move(next);
-  }
-  return static_cast<double>(row.back()) / static_cast<double>(std::max<size_t>(ref.size(), 1));
 }
 
 std::vector<int16_t> Silence(double seconds) {

@@ -14,6 +14,7 @@
 #include "tests/support/fake_llm.h"
 #include "tests/support/http_client.h"
 #include "tests/support/speech_audio.h"
+#include "tests/support/word_error_rate.h"
 #include "tests/support/webhook_receiver.h"
 
 namespace chorus::testing {

@@ -1,7 +1,7 @@
 #include "tests/support/speech_audio.h"
 
-#include <algorithm>
-#include <cctype>
+#include "tests/support/word_error_rate.h"
+
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -12,17 +12,6 @@ namespace {
 
 std::string Le32(uint32_t v) { return {char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; }
 std::string Le16(uint16_t v) { return {char(v), char(v >> 8)}; }
-
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) {
-    if (w == "<s>" || w == "</s>") continue;
-    std::transform(w.begin(), w.end(), w.begin(), [](unsigned char c) { return std::tolower(c); });
-    out.push_back(w);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -46,26 +35,10 @@ std::string LibrivoxReference(const std::string& id) {
     const auto open = line.rfind(" (");
     if (open == std::string::npos || line.compare(open + 2, id.size(), id) != 0) continue;
     std::string joined;
-    for (const auto& w : Words(line.substr(0, open))) joined += (joined.empty() ? "" : " ") + w;
+    for (const auto& w : ScoredWords(line.substr(0, open))) joined += (joined.empty() ? "" : " ") + w;
     return joined;
   }
   return "";
-}
-
-double WordErrorRate(const std::string& reference, const std::string& hypothesis) {
-  const auto r = Words(reference), h = Words(hypothesis);
-  std::vector<size_t> row(h.size() + 1);
-  for (size_t j = 0; j <= h.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= r.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= h.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (r[i - 1] == h[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return static_cast<double>(row[h.size()]) / static_cast<double>(std::max<size_t>(1, r.size()));
 }
 
 }  // namespace chorus::testing

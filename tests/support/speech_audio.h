@@ -17,8 +17,4 @@ std::string GoForwardWav();
 // The reference transcript of a librivox test file id (librivox/transcription, without the <s> markers).
 std::string LibrivoxReference(const std::string& id);
 
-// Word error rate of `hypothesis` against `reference`: word-level edit distance over the reference's
-// length; words compare lower-cased.
-double WordErrorRate(const std::string& reference, const std::string& hypothesis);
-
 }  // namespace chorus::testing
