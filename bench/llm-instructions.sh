@@ -3,9 +3,11 @@
 # move with the load on this shared machine, for comparing changes to the gateway's path (timings
 # do, by tens of percent). Chorus runs under valgrind with one network thread in front of the fake
 # provider; a warm-up, then the counters are zeroed, 6 s of closed-loop calls counted, and the
-# usage rows of those calls written before the dump. Threads are counted apart: the network
-# thread (the request path; within ~1k between runs) and the others (the usage
-# writer, whose share moves by ±2k with where its batches fall, and background work).
+# usage rows of those calls written before the dump. The calls are counted by Chorus itself (the
+# usage rows written between the zeroing and the dump), so that calls the load tool did not see
+# finish are not left out. Threads are counted apart: the network thread (the request path) and
+# the others (the usage writer, whose share moves by ±2k with where its batches fall, and
+# background work).
 #   bench/llm-instructions.sh <build dir> <work dir>
 set -euo pipefail
 build=$1
@@ -29,10 +31,13 @@ key=$(bench_api_key "$base" 600)
 load() { "$build/bench/llm_load" --url "$base/v1" --token "$key" --mode closed --connections 4 --seconds "$1"; }
 load 3 >/dev/null  # warm-up: first connections, caches, the first usage batch
 sleep 1.5
+rows_written() { curl -s "$base/metrics" | awk '$1 == "chorus_llm_usage_written_total" {print $2}'; }
+before=$(rows_written)
 callgrind_control -z "$server" >/dev/null 2>&1
-calls=$(load 6 | awk '{print $3}')
+load 6 >/dev/null
 sleep 1.5  # the usage rows of these calls are written
 callgrind_control -d "$server" >/dev/null 2>&1
+calls=$(($(rows_written) - before))
 sleep 1
 total=0
 network=0
