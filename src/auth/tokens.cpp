@@ -17,7 +17,7 @@ std::string NewToken(std::string_view prefix) {
 
 std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
 
-std::string TokenCacheKey(std::string_view token) { return Blake2b256(token); }
+MemoryDigest TokenCacheKey(std::string_view token) { return KeyedMemoryDigest(token); }
 
 bool LooksLikeToken(std::string_view token, std::string_view prefix) {
   if (!StartsWith(token, prefix) || token.size() != prefix.size() + 43) return false;

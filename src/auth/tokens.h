@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/digest.h"
+
 namespace chorus::auth {
 
 inline constexpr std::string_view kSessionPrefix = "chorus_st_";
@@ -17,9 +19,9 @@ inline constexpr size_t kApiKeyDisplayLength = 14;
 std::string NewToken(std::string_view prefix);
 // Lower-case hex SHA-256: what the database holds instead of the token.
 std::string TokenHash(std::string_view token);
-// BLAKE2b-256 of the token, raw: the in-memory credential cache's key. Checked on every request, so
-// cheaper than TokenHash (which is computed only when the cache misses); never stored.
-std::string TokenCacheKey(std::string_view token);
+// The in-memory credential cache's key for a token (KeyedMemoryDigest): computed on every request,
+// so far cheaper than TokenHash (computed only when the cache misses); never stored.
+MemoryDigest TokenCacheKey(std::string_view token);
 // True when `token` has `prefix` and the length and alphabet NewToken produces.
 bool LooksLikeToken(std::string_view token, std::string_view prefix);
 // Compares secrets in time independent of where they differ.

@@ -29,11 +29,17 @@ std::string Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
-std::string Blake2b256(std::string_view data) {
-  EnsureSodium();
-  std::string digest(crypto_generichash_BYTES, '\0');
-  crypto_generichash(reinterpret_cast<unsigned char*>(digest.data()), digest.size(),
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+MemoryDigest KeyedMemoryDigest(std::string_view data) {
+  static_assert(crypto_shorthash_siphashx24_BYTES == sizeof(MemoryDigest));
+  static const std::array<unsigned char, crypto_shorthash_siphashx24_KEYBYTES> key = [] {
+    EnsureSodium();
+    std::array<unsigned char, crypto_shorthash_siphashx24_KEYBYTES> k;
+    randombytes_buf(k.data(), k.size());
+    return k;
+  }();
+  MemoryDigest digest;
+  crypto_shorthash_siphashx24(digest.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                              key.data());
   return digest;
 }
 

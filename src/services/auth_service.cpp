@@ -255,7 +255,7 @@ Task<Result<Caller>> AuthService::Authenticate(std::string_view bearer) {
   const bool session = auth::LooksLikeToken(bearer, auth::kSessionPrefix);
   const bool api_key = !session && auth::LooksLikeToken(bearer, auth::kApiKeyPrefix);
   if (!session && !api_key) co_return InvalidCredentials();
-  const std::string cache_key = auth::TokenCacheKey(bearer);
+  const MemoryDigest cache_key = auth::TokenCacheKey(bearer);
   // The time of use is formatted when it is written (FlushAndPurge), not on every request.
   const SystemTime used_at = std::chrono::system_clock::now();
   auto remember_use = [this, used_at](const Caller& c) {

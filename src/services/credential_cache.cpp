@@ -2,13 +2,13 @@
 
 namespace chorus::services {
 
-CredentialCache::Shard& CredentialCache::ShardFor(const std::string& key) {
-  // Keys are digests, uniformly random: the first byte picks a shard evenly.
-  const auto first = key.empty() ? 0u : static_cast<unsigned char>(key[0]);
-  return shards_[first % shards_.size()];
+CredentialCache::Shard& CredentialCache::ShardFor(const MemoryDigest& key) {
+  // Keys are digests, uniformly random: the last byte picks a shard evenly (the first ones are the
+  // map's hash).
+  return shards_[key.back() % shards_.size()];
 }
 
-std::optional<Caller> CredentialCache::Find(const std::string& key) {
+std::optional<Caller> CredentialCache::Find(const MemoryDigest& key) {
   if (ttl_.count() == 0) return std::nullopt;
   Shard& shard = ShardFor(key);
   std::lock_guard lock(shard.mu);
@@ -21,7 +21,7 @@ std::optional<Caller> CredentialCache::Find(const std::string& key) {
   return it->second.caller;
 }
 
-void CredentialCache::Put(const std::string& key, const std::string& token_hash, const Caller& caller,
+void CredentialCache::Put(const MemoryDigest& key, const std::string& token_hash, const Caller& caller,
                           std::optional<Clock::time_point> valid_until) {
   if (ttl_.count() == 0) return;
   auto expires = Clock::now() + ttl_;

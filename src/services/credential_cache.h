@@ -1,6 +1,7 @@
-// Recently checked bearer credentials, by a digest of the token (auth::TokenCacheKey), so that most requests authenticate without a
-// database read (a few microseconds instead of a round trip). Entries live for the configured TTL
-// and never past the credential's own expiry; revocation on this node removes them at once.
+// Recently checked bearer credentials, by a keyed digest of the token (auth::TokenCacheKey), so
+// that most requests authenticate without a database read (a few microseconds instead of a round
+// trip). Entries live for the configured TTL and never past the credential's own expiry;
+// revocation on this node removes them at once.
 // Thread-safe; sharded to keep lock contention off the hot path.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/digest.h"
 #include "services/caller.h"
 
 namespace chorus::services {
@@ -21,10 +23,10 @@ class CredentialCache {
 
   explicit CredentialCache(std::chrono::milliseconds ttl) : ttl_(ttl) {}
 
-  std::optional<Caller> Find(const std::string& key);
+  std::optional<Caller> Find(const MemoryDigest& key);
   // `valid_until`: when the credential itself expires (nullopt: never).
   // `token_hash`: the credential's hash as the database holds it (auth::TokenHash), for Erase.
-  void Put(const std::string& key, const std::string& token_hash, const Caller& caller,
+  void Put(const MemoryDigest& key, const std::string& token_hash, const Caller& caller,
            std::optional<Clock::time_point> valid_until);
   // Drops the entry of a credential by its database hash (a revoked API key): a scan, revocation
   // being rare next to lookups.
@@ -40,9 +42,9 @@ class CredentialCache {
   };
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, Entry> entries;  // guarded by mu
+    std::unordered_map<MemoryDigest, Entry, MemoryDigestHash> entries;  // guarded by mu
   };
-  Shard& ShardFor(const std::string& key);
+  Shard& ShardFor(const MemoryDigest& key);
 
   const std::chrono::milliseconds ttl_;
   std::array<Shard, 16> shards_;
