@@ -5,6 +5,9 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+
 namespace chorus::http::wire {
 namespace {
 
@@ -131,6 +134,49 @@ TEST(WireTest, RequestParsesBackWithHostLengthAndBody) {
   EXPECT_EQ(m[bhttp::field::authorization], "Bearer sk-x");
   EXPECT_TRUE(m.keep_alive());
   EXPECT_EQ(m.body(), body);
+}
+
+// The heads are written into room computed from their parts: the longest of every part at once
+// must fit, and come out whole.
+TEST(WireTest, HeadsAtTheirLongestComeOutWhole) {
+  Fields fields;
+  for (int i = 0; i < 40; ++i) {
+    std::string name = "X-Field-";
+    name.append(std::to_string(i));  // (GCC 12 warns falsely of an overlap on `literal + string` here)
+    fields.emplace_back(std::move(name), std::string(static_cast<size_t>(1000 + i), 'v'));
+  }
+  fields.emplace_back("X-Broken", "a\r\nb\nc");
+  const uint64_t longest = UINT64_MAX;
+  for (unsigned version : {10u, 11u}) {
+    for (bool keep : {true, false}) {
+      const std::string head = Serialize(ResponseHead{.status = 511, .version = version,
+                                                      .date = "Fri, 27 Nov 2026 08:00:00 GMT",
+                                                      .content_type = std::string(3000, 'c'),
+                                                      .fields = &fields,
+                                                      .keep_alive = keep,
+                                                      .content_length = longest});
+      EXPECT_TRUE(head.ends_with("Content-Length: 18446744073709551615\r\n\r\n")) << version << keep;
+      std::string field39 = "X-Field-39: ";
+      field39.append(1039, 'v').append("\r\n");
+      EXPECT_NE(head.find(field39), std::string::npos);
+      EXPECT_NE(head.find("X-Broken: a  b c\r\n"), std::string::npos);
+    }
+  }
+  std::string target = "/";
+  target.append(5000, 't');
+  const std::string request = Serialize(RequestHead{.method = "POST",
+                                                    .target = target,
+                                                    .host = std::string(300, 'h'),
+                                                    .fields = &fields,
+                                                    .content_length = longest});
+  std::string start = "POST ";
+  start.append(target).append(" HTTP/1.1\r\nHost: ").append(300, 'h');
+  EXPECT_TRUE(request.starts_with(start));
+  EXPECT_TRUE(request.ends_with("Content-Length: 18446744073709551615\r\n\r\n"));
+  size_t expected = 0;
+  for (const auto& [name, value] : fields) expected += name.size() + value.size() + 4;
+  EXPECT_EQ(request.size(), std::string_view("POST / HTTP/1.1\r\nHost: \r\nContent-Length: 18446744073709551615\r\n\r\n").size() +
+                                5000 + 300 + expected);
 }
 
 TEST(WireTest, EveryStatusChorusSendsHasItsReason) {
