@@ -106,12 +106,20 @@ TEST_P(LlmTest, AUsersOwnKeyIsTheOneSentAndTheirHostIsGuarded) {
   ASSERT_EQ(put.status, 200) << put.body;
   ASSERT_EQ(api().Post("/v1/chat/completions", Chat("hi"), token).status, 200);
   EXPECT_EQ(fake.LastRequest()->authorization, "Bearer sk-bobs-own-key-1");
+  // Again, from what the gateway remembered of bob's keys.
+  ASSERT_EQ(api().Post("/v1/chat/completions", Chat("hi"), token).status, 200);
+  EXPECT_EQ(fake.LastRequest()->authorization, "Bearer sk-bobs-own-key-1");
+  // Another user's call is not answered from bob's entry.
+  ASSERT_EQ(api().Post("/v1/chat/completions", Chat("hi"), SignUp("bea")).status, 200);
+  EXPECT_NE(fake.LastRequest()->authorization, "Bearer sk-bobs-own-key-1");
 
   const std::string own_host = R"({"base_url":")" + fake.BaseUrl() + R"("})";
   ASSERT_EQ(api().Call("PUT", "/api/v1/me/providers/local", own_host, token).status, 200);
   const int before = fake.Requests();
-  auto guarded = api().Post("/v1/chat/completions", Chat("hi"), token);
-  EXPECT_EQ(guarded.status, 403) << "a user's loopback base URL does not pass the URL guard: " << guarded.body;
+  for (int call = 0; call < 2; ++call) {  // the second with bob's entry remembered: still guarded
+    auto guarded = api().Post("/v1/chat/completions", Chat("hi"), token);
+    EXPECT_EQ(guarded.status, 403) << "a user's loopback base URL does not pass the URL guard: " << guarded.body;
+  }
   EXPECT_EQ(fake.Requests(), before);
 }
 
