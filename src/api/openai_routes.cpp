@@ -32,7 +32,9 @@ Task<Response> ChatCompletions(llm::Gateway& gateway, Request& req) {
   if (!stream) {
     auto outcome = co_await gateway.Complete(std::move(call));
     if (!outcome) co_return http::ErrorResponse(outcome.error());
-    co_return Response::Json(outcome->status, std::move(outcome->body));
+    Response response = Response::Json(outcome->status, std::move(outcome->body));
+    response.retained = std::move(outcome->settle);
+    co_return response;
   }
   auto opened = co_await gateway.Open(std::move(call));
   if (!opened) co_return http::ErrorResponse(opened.error());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,9 @@ struct Response {
   std::string body;
   Headers headers;
   std::function<Task<void>(BodyStream&)> stream;
+  // Kept until the response has been written, then released: work a handler's answer leaves
+  // behind (releasing its state, recording it) happens after the client has the answer.
+  std::shared_ptr<void> retained;
 
   static Response Json(int status, std::string body) {
     Response r;

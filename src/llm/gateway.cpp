@@ -92,6 +92,18 @@ int StatusOf(ErrorCode code) {
 
 }  // namespace
 
+// ChatOutcome::settle of a whole completion.
+struct Gateway::Settle {
+  Settle(Gateway& g, std::unique_ptr<Opened> o, const Usage& u) : gateway(g), opened(std::move(o)), usage(u) {}
+  Settle(const Settle&) = delete;
+  Settle& operator=(const Settle&) = delete;
+  ~Settle() { gateway.Report(*opened->stream->state_, 200, usage); }
+
+  Gateway& gateway;
+  std::unique_ptr<Opened> opened;
+  Usage usage;
+};
+
 Gateway::Gateway(const RegistryHolder& registry, const http::client::UpstreamClient& client, UserKeys* user_keys,
                  UsageSink& usage, GatewaySettings settings)
     : registry_(registry), client_(client), user_keys_(user_keys), usage_(usage), settings_(settings) {}
@@ -200,7 +212,10 @@ Task<Result<ChatOutcome>> Gateway::Complete(ChatCall call) {
     Report(s, 502, Usage{});
     co_return Unexpected(std::move(parsed).error());
   }
-  Report(s, 200, outcome.usage);
+  // The provider's connection goes back to the pool now (a slow client must not hold it); the rest
+  // waits until the answer is out.
+  s.response.reset();
+  outcome.settle = std::make_shared<Settle>(*this, std::move(*opened), outcome.usage);
   co_return outcome;
 }
 

@@ -81,6 +81,11 @@ struct ChatOutcome {
   Usage usage;
   std::string text;  // the assistant's text when collect_text
   std::string provider;
+  // What is left of a whole completion once its answer is out: its usage row and the release of
+  // its state (the parsed request, the provider's response, its connection back to the pool).
+  // Done when the last copy is released: hand it to what outlives the answer's delivery (an HTTP
+  // response keeps it until written), so that the client does not wait for it.
+  std::shared_ptr<void> settle;
 };
 
 struct GatewaySettings {
@@ -130,6 +135,7 @@ class Gateway {
 
  private:
   friend class ChatStream;
+  struct Settle;
   Task<Result<std::unique_ptr<Opened>>> OpenAny(ChatCall call, bool stream);
   // Hands one usage record for the call to the usage sink.
   void Report(const ChatStream::State& state, int status, const Usage& usage);

@@ -124,6 +124,10 @@ TEST_F(GatewayTest, CompletesAndMetersAWholeResponse) {
   ASSERT_TRUE(sent);
   EXPECT_EQ(sent->authorization, "Bearer sk-primary");
   EXPECT_EQ(json::parse(sent->body).at("model"), "up-primary") << "the upstream's model name goes upstream";
+  // The usage row is recorded when the outcome's settle is released (after the answer is out).
+  EXPECT_TRUE(usage_.records().empty());
+  ASSERT_TRUE(outcome->settle);
+  outcome->settle.reset();
   auto records = usage_.records();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].provider, "primary");
@@ -191,6 +195,8 @@ TEST_F(GatewayTest, FallsBackOn500TimeoutAndRefusedConnection) {
   EXPECT_EQ(failing.Requests(), 1);
   EXPECT_EQ(hanging.Requests(), 1);
   EXPECT_EQ(good.Requests(), 1);
+  outcome->settle.reset();
+  ASSERT_FALSE(usage_.records().empty());
   EXPECT_EQ(usage_.records().back().provider, "good");
 }
 
