@@ -153,14 +153,25 @@ std::string Serialize(const ResponseHead& head) {
 }
 
 std::string Serialize(const RequestHead& head) {
-  HeadWriter out(head.method.size() + 1 + head.target.size() + sizeof(" HTTP/1.1\r\n") +
-                 HeadWriter::FieldSize("Host", head.host) + FieldsSize(head.fields) + sizeof("Content-Length: ") +
-                 HeadWriter::kMaxDigits + 4);
+  HeadWriter out(head.method.size() + 1 + head.target_prefix.size() + head.target.size() + sizeof(" HTTP/1.1\r\n") +
+                 HeadWriter::FieldSize("Host", head.host) + 1 + HeadWriter::kMaxDigits +
+                 HeadWriter::FieldSize("User-Agent", head.user_agent) + FieldsSize(head.fields) +
+                 sizeof("Content-Length: ") + HeadWriter::kMaxDigits + 4);
   out.Text(head.method);
   out.Literal(" ");
+  out.Text(head.target_prefix);
   out.Text(head.target);
   out.Literal(" HTTP/1.1\r\n");
-  if (!Has(head.fields, "Host")) out.Field("Host", head.host);
+  if (!Has(head.fields, "Host")) {
+    out.Literal("Host: ");
+    out.Text(head.host);
+    if (head.port != 0) {
+      out.Literal(":");
+      out.Number(head.port);
+    }
+    out.Literal("\r\n");
+  }
+  if (!head.user_agent.empty() && !Has(head.fields, "User-Agent")) out.Field("User-Agent", head.user_agent);
   out.Fields(head.fields);
   out.Literal("Content-Length: ");
   out.Number(head.content_length);

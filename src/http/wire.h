@@ -36,8 +36,11 @@ struct ResponseHead {
 
 struct RequestHead {
   std::string_view method;
+  std::string_view target_prefix;  // written just before `target` ("/v1" + "/chat/completions")
   std::string_view target;
   std::string_view host;
+  uint16_t port = 0;  // written after the host as ":port" unless 0
+  std::string_view user_agent;  // empty: none; a User-Agent among `fields` replaces it
   const Fields* fields = nullptr;
   uint64_t content_length = 0;
 };
@@ -47,7 +50,9 @@ struct RequestHead {
 // (Content-Length, Transfer-Encoding, Connection) come from the head alone; a Date, Content-Type or
 // Host among `fields` replaces the one given apart.
 std::string Serialize(const ResponseHead& head);
-// "POST /v1/chat/completions HTTP/1.1\r\nHost: …\r\n" … "Content-Length: n\r\n\r\n".
+// "POST /v1/chat/completions HTTP/1.1\r\nHost: …\r\n" … "Content-Length: n\r\n\r\n". The head's
+// parts are given apart (target prefix, host and port, user agent) so that a caller builds no
+// string to join them.
 std::string Serialize(const RequestHead& head);
 
 // The reason phrase of a status ("Not Found"); "" for codes without one.

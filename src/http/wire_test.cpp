@@ -136,6 +136,28 @@ TEST(WireTest, RequestParsesBackWithHostLengthAndBody) {
   EXPECT_EQ(m.body(), body);
 }
 
+TEST(WireTest, RequestPartsAreJoinedByTheWriter) {
+  const Fields none;
+  auto m = Parse<true>(Serialize(RequestHead{.method = "POST",
+                                             .target_prefix = "/v1",
+                                             .target = "/chat/completions",
+                                             .host = "127.0.0.1",
+                                             .port = 18080,
+                                             .user_agent = "Chorus",
+                                             .fields = &none}));
+  EXPECT_EQ(m.target(), "/v1/chat/completions");
+  EXPECT_EQ(m[bhttp::field::host], "127.0.0.1:18080");
+  EXPECT_EQ(m[bhttp::field::user_agent], "Chorus");
+  // No port: the host alone (the scheme's default); a User-Agent among the fields replaces the one given apart.
+  const Fields agent{{"user-agent", "theirs"}};
+  const std::string head =
+      Serialize(RequestHead{.method = "GET", .target = "/", .host = "api.example.com", .user_agent = "Chorus", .fields = &agent});
+  auto n = Parse<true>(head);
+  EXPECT_EQ(n[bhttp::field::host], "api.example.com");
+  EXPECT_EQ(n[bhttp::field::user_agent], "theirs");
+  EXPECT_EQ(head.find("Chorus"), std::string::npos);
+}
+
 // The heads are written into room computed from their parts: the longest of every part at once
 // must fit, and come out whole.
 TEST(WireTest, HeadsAtTheirLongestComeOutWhole) {
@@ -167,16 +189,20 @@ TEST(WireTest, HeadsAtTheirLongestComeOutWhole) {
   const std::string request = Serialize(RequestHead{.method = "POST",
                                                     .target = target,
                                                     .host = std::string(300, 'h'),
+                                                    .port = 65535,
+                                                    .user_agent = std::string(200, 'a'),
                                                     .fields = &fields,
                                                     .content_length = longest});
   std::string start = "POST ";
-  start.append(target).append(" HTTP/1.1\r\nHost: ").append(300, 'h');
+  start.append(target).append(" HTTP/1.1\r\nHost: ").append(300, 'h').append(":65535\r\nUser-Agent: ").append(200, 'a');
   EXPECT_TRUE(request.starts_with(start));
   EXPECT_TRUE(request.ends_with("Content-Length: 18446744073709551615\r\n\r\n"));
   size_t expected = 0;
   for (const auto& [name, value] : fields) expected += name.size() + value.size() + 4;
-  EXPECT_EQ(request.size(), std::string_view("POST / HTTP/1.1\r\nHost: \r\nContent-Length: 18446744073709551615\r\n\r\n").size() +
-                                5000 + 300 + expected);
+  EXPECT_EQ(request.size(),
+            std::string_view("POST / HTTP/1.1\r\nHost: :65535\r\nUser-Agent: \r\nContent-Length: 18446744073709551615\r\n\r\n")
+                    .size() +
+                5000 + 300 + 200 + expected);
 }
 
 TEST(WireTest, EveryStatusChorusSendsHasItsReason) {

@@ -352,16 +352,13 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
 
   const bool default_port = (endpoint.scheme == "https" && endpoint.port == 443) ||
                             (endpoint.scheme == "http" && endpoint.port == 80);
-  const std::string host = default_port ? endpoint.host : fmt::format("{}:{}", endpoint.host, endpoint.port);
-  wire::Fields fields;
-  fields.reserve(request.headers.size() + 1);
-  fields.emplace_back("User-Agent", "Chorus");
-  for (const auto& field : request.headers) fields.push_back(field);
-  const std::string target = endpoint.path_prefix + request.path;
   const std::string head = wire::Serialize(wire::RequestHead{.method = request.method,
-                                                             .target = target,
-                                                             .host = host,
-                                                             .fields = &fields,
+                                                             .target_prefix = endpoint.path_prefix,
+                                                             .target = request.path,
+                                                             .host = endpoint.host,
+                                                             .port = default_port ? uint16_t{0} : endpoint.port,
+                                                             .user_agent = "Chorus",
+                                                             .fields = &request.headers,
                                                              .content_length = request.body.size()});
   const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
 
