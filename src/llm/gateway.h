@@ -84,7 +84,8 @@ struct ChatOutcome {
   // What is left of a whole completion once its answer is out: its usage row and the release of
   // its state (the parsed request, the provider's response, its connection back to the pool).
   // Done when the last copy is released: hand it to what outlives the answer's delivery (an HTTP
-  // response keeps it until written), so that the client does not wait for it.
+  // response keeps it until written), so that the client does not wait for it. It refers to the
+  // Gateway: release it before the Gateway goes.
   std::shared_ptr<void> settle;
 };
 
