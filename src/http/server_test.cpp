@@ -6,7 +6,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <atomic>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <thread>
 
 #include "http/sse.h"
@@ -19,6 +22,15 @@ using chorus::testing::Fetch;
 using chorus::testing::RawConnection;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+// What /retained's response keeps: released only once the test says its client has the answer
+// (or after 5 s), and whether that came first.
+struct Retained {
+  std::promise<void> client_has_answer;
+  std::atomic<bool> released_after_answer{false};
+  std::atomic<bool> released{false};
+};
+Retained* retained_probe = nullptr;
 
 Task<void> Sleep(std::chrono::milliseconds d) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
@@ -48,6 +60,18 @@ class TestServer {
           co_await Sleep(150ms);
         }
       });
+    });
+    Add(Method::kGet, "/retained", [](Request&) -> Task<Response> {
+      Response r = Response::Text(200, "answer");
+      Retained* probe = retained_probe;
+      r.retained = std::shared_ptr<void>(probe, [](void* p) {
+        auto* held = static_cast<Retained*>(p);
+        const bool answered =
+            held->client_has_answer.get_future().wait_for(5s) == std::future_status::ready;
+        held->released_after_answer = answered;
+        held->released = true;
+      });
+      co_return r;
     });
     metrics_ = std::make_unique<HttpMetrics>(router_);
     dispatcher_ = std::make_unique<Dispatcher>(router_, *metrics_, DispatcherSettings{.access_log = false});
@@ -115,6 +139,25 @@ TEST(ServerTest, KeepAliveAndPipeliningServeSeveralRequestsOnOneConnection) {
   ASSERT_TRUE(second && third);
   EXPECT_EQ(second->body, "hello");
   EXPECT_EQ(third->body, "ping");
+}
+
+// A response's `retained` is released after the response was written: were it released first, the
+// release (which waits for the client to have the answer) would hold the answer back for 5 s.
+TEST(ServerTest, WhatAResponseRetainsIsReleasedAfterTheAnswerIsWritten) {
+  Retained probe;
+  retained_probe = &probe;
+  TestServer server(Small());
+  const auto start = Clock::now();
+  auto r = Fetch(server.port(), "GET", "/retained");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "answer");
+  EXPECT_LT(Clock::now() - start, 4s) << "the answer waited for the release";
+  probe.client_has_answer.set_value();
+  for (int i = 0; i < 500 && !probe.released; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(probe.released);
+  EXPECT_TRUE(probe.released_after_answer);
+  server.Stop();
+  retained_probe = nullptr;
 }
 
 TEST(ServerTest, ChunkedRequestBodiesAreAssembled) {
