@@ -66,6 +66,9 @@ urls+=("$through")
 # (each round's own numbers are printed too).
 field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# The median over the rounds of b - a, and of b / a, given two files of one figure per round.
+median_difference() { paste "$1" "$2" | awk '{print $2 - $1}' | median; }
+median_ratio() { paste "$1" "$2" | awk '{printf "%.3f\n", $2 / $1}' | median; }
 rounds=${BENCH_LLM_ROUNDS:-9}  # odd, for a median; nine short rounds steady it better than five long ones
 # Runs `rounds` rounds of the load given as arguments against every side; prints each round and
 # leaves one line per round in $work/rounds.txt: the sides' lines, tab-separated, in `sides` order.
@@ -93,11 +96,11 @@ for i in "${!sides[@]}"; do side "$i" | field p50 >"$work/p50.$i"; side "$i" | f
 echo "median of rounds, p50: $(for i in "${!sides[@]}"; do printf '%s %s ms  ' "${sides[$i]}" "$(median <"$work/p50.$i")"; done)"
 for i in "${!sides[@]}"; do
   [ "$i" = 0 ] && continue
-  echo "added by ${sides[$i]} (median of rounds): p50 $(paste "$work/p50.0" "$work/p50.$i" | awk '{print $2 - $1}' | median) ms," \
-    "p99 $(paste "$work/p99.0" "$work/p99.$i" | awk '{print $2 - $1}' | median) ms"
+  echo "added by ${sides[$i]} (median of rounds): p50 $(median_difference "$work/p50.0" "$work/p50.$i") ms," \
+    "p99 $(median_difference "$work/p99.0" "$work/p99.$i") ms"
 done
-if [ "${#sides[@]}" = 4 ]; then
-  echo "chorus above haproxy-http (median of rounds): p50 $(paste "$work/p50.2" "$work/p50.3" | awk '{print $2 - $1}' | median) ms"
+if [ -n "$haproxy_pid" ]; then  # sides: direct, haproxy-tcp, haproxy-http, chorus
+  echo "chorus above haproxy-http (median of rounds): p50 $(median_difference "$work/p50.2" "$work/p50.3") ms"
 fi
 echo
 echo "== closed loop, 32 connections, $rounds rounds of 3 s each side (throughput)"
@@ -106,10 +109,10 @@ for i in "${!sides[@]}"; do side "$i" | awk '{print $6}' >"$work/rps.$i"; done
 echo "median of rounds: $(for i in "${!sides[@]}"; do printf '%s %s req/s  ' "${sides[$i]}" "$(median <"$work/rps.$i")"; done)"
 for i in "${!sides[@]}"; do
   [ "$i" = 0 ] && continue
-  echo "${sides[$i]} / direct (median of the rounds' ratios): $(paste "$work/rps.0" "$work/rps.$i" | awk '{printf "%.3f\n", $2 / $1}' | median)"
+  echo "${sides[$i]} / direct (median of the rounds' ratios): $(median_ratio "$work/rps.0" "$work/rps.$i")"
 done
-if [ "${#sides[@]}" = 4 ]; then
-  echo "chorus / haproxy-http (median of the rounds' ratios): $(paste "$work/rps.2" "$work/rps.3" | awk '{printf "%.3f\n", $2 / $1}' | median)"
+if [ -n "$haproxy_pid" ]; then
+  echo "chorus / haproxy-http (median of the rounds' ratios): $(median_ratio "$work/rps.2" "$work/rps.3")"
 fi
 echo "RSS of chorus after the load: $(awk '/VmRSS/ {print $2, $3}' /proc/$server/status), peak under the load $(awk '/VmHWM/ {print $2, $3}' /proc/$server/status)"
 echo
