@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <limits>
 
 namespace chorus {
@@ -38,6 +39,16 @@ std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = LowerAscii(c);
   return out;
+}
+
+size_t FindLineBreak(std::string_view s, size_t from) {
+  if (from >= s.size()) return std::string_view::npos;
+  const char* begin = s.data() + from;
+  const size_t n = s.size() - from;
+  const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', n));
+  const auto* cr = static_cast<const char*>(std::memchr(begin, '\r', lf ? static_cast<size_t>(lf - begin) : n));
+  const char* hit = cr ? cr : lf;
+  return hit ? static_cast<size_t>(hit - s.data()) : std::string_view::npos;
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }

@@ -16,6 +16,10 @@ std::vector<std::string_view> Split(std::string_view s, char sep);
 bool IEquals(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);
+// The position of the first CR or LF in `s` at or after `from`; npos when there is none. (Not
+// std::string_view::find_first_of("\r\n"): libstdc++ calls memchr over the set once per byte of
+// `s`; this is two vectorised scans.)
+size_t FindLineBreak(std::string_view s, size_t from = 0);
 
 // Appends `s` escaped for the inside of a JSON string (quotes not added). Invalid UTF-8 bytes are
 // replaced by U+FFFD so the output is always valid JSON.

@@ -53,5 +53,29 @@ TEST(StringsTest, SplitTrimAndCase) {
   EXPECT_EQ(HexEncode(std::string("\x00\xff", 2)), "00ff");
 }
 
+TEST(StringsTest, FindLineBreakFindsTheFirstCrOrLfFromAPosition) {
+  constexpr auto npos = std::string_view::npos;
+  EXPECT_EQ(FindLineBreak(""), npos);
+  EXPECT_EQ(FindLineBreak("no break here"), npos);
+  EXPECT_EQ(FindLineBreak("a\nb"), 1u);
+  EXPECT_EQ(FindLineBreak("a\rb"), 1u);
+  EXPECT_EQ(FindLineBreak("ab\r\n"), 2u);
+  EXPECT_EQ(FindLineBreak("a\nb\rc"), 1u) << "an LF before a CR";
+  EXPECT_EQ(FindLineBreak("a\rb\nc"), 1u) << "a CR before an LF";
+  EXPECT_EQ(FindLineBreak("a\nb\rc", 2), 3u) << "from a position";
+  EXPECT_EQ(FindLineBreak("a\nb", 2), npos);
+  EXPECT_EQ(FindLineBreak("a\n", 5), npos) << "from past the end";
+  // At every position of a long string, with the other byte after it (the scans are vectorised).
+  for (size_t at = 0; at < 100; ++at) {
+    std::string s(100, 'x');
+    s[at] = '\r';
+    if (at + 1 < s.size()) s[at + 1] = '\n';
+    EXPECT_EQ(FindLineBreak(s), at);
+    s[at] = '\n';
+    EXPECT_EQ(FindLineBreak(s), at);
+    EXPECT_EQ(FindLineBreak(s, at + 1), at + 1 < s.size() ? at + 1 : npos);
+  }
+}
+
 }  // namespace
 }  // namespace chorus

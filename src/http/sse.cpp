@@ -6,7 +6,7 @@ namespace chorus::http {
 namespace {
 
 // Field values may not contain line breaks; an id or event name with one is cut there.
-std::string_view FirstLine(std::string_view s) { return s.substr(0, s.find_first_of("\r\n")); }
+std::string_view FirstLine(std::string_view s) { return s.substr(0, FindLineBreak(s)); }
 
 }  // namespace
 
@@ -26,7 +26,7 @@ std::string SseWriter::Format(std::string_view data, std::string_view event, std
   // Lines end in \n, \r\n or \r; each becomes its own data field.
   size_t start = 0;
   for (;;) {
-    const size_t end = data.find_first_of("\r\n", start);
+    const size_t end = FindLineBreak(data, start);
     out += "data: ";
     out += data.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     out += '\n';

@@ -2,15 +2,16 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
+
 namespace chorus::llm {
 
 Status SseParser::Feed(std::string_view piece, const OnEvent& on_event) {
   size_t start = 0;
   if (after_cr_ && !piece.empty() && piece[0] == '\n') start = 1;
   after_cr_ = false;
-  for (size_t i = start; i < piece.size(); ++i) {
+  for (size_t i = FindLineBreak(piece, start); i != std::string_view::npos; i = FindLineBreak(piece, start)) {
     const char c = piece[i];
-    if (c != '\n' && c != '\r') continue;
     std::string_view line = piece.substr(start, i - start);
     if (!partial_.empty()) {
       partial_.append(line);
