@@ -413,11 +413,7 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Connection& c, unsigned versio
   }
   bytes = body.bytes();
   if (body.Closed()) co_return false;
-  if (chunked) {
-    c.stream.expires_after(settings.write_timeout);
-    auto [last_ec, m] = co_await asio::async_write(c.stream, bhttp::make_chunk_last(), kNoThrow);
-    if (last_ec) co_return false;
-  }
+  if (chunked && !co_await body.Finish()) co_return false;
   co_return chunked && keep;
 }
 

@@ -61,6 +61,13 @@ class TestServer {
         }
       });
     });
+    // Two events of `size` bytes each, back to back.
+    Add(Method::kGet, "/burst", [](Request& r) -> Task<Response> {
+      const std::string payload(std::stoul(r.Query("size").value_or("10")), 'x');
+      co_return SseResponse([payload](SseWriter& sse) -> Task<void> {
+        if (co_await sse.Send(payload)) co_await sse.Send(payload);
+      });
+    });
     Add(Method::kGet, "/retained", [](Request&) -> Task<Response> {
       Response r = Response::Text(200, "answer");
       Retained* probe = retained_probe;
@@ -321,6 +328,33 @@ TEST(ServerTest, TheFirstStreamedChunkIsNotHeldBack) {
   EXPECT_NE(first.find("data: event 0"), std::string::npos);
   EXPECT_EQ(first.find("data: event 2"), std::string::npos);
   EXPECT_LT(Clock::now() - start, 120ms);
+}
+
+TEST(ServerTest, StreamedChunksAreFramedExactlyAndTheConnectionIsReusedAfterTheLastOne) {
+  TestServer server(Small());
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.Send("GET /burst?size=300 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string raw = c.ReadSome(5s, "\r\n0\r\n\r\n");
+  const size_t body = raw.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos) << raw;
+  const std::string event = "data: " + std::string(300, 'x') + "\n\n";  // 308 bytes: 0x134
+  EXPECT_EQ(raw.substr(body + 4), "134\r\n" + event + "\r\n134\r\n" + event + "\r\n0\r\n\r\n");
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto next = c.ReadResponse(2s);
+  ASSERT_TRUE(next) << "the connection goes on after the last chunk";
+  EXPECT_EQ(next->body, "hello");
+}
+
+TEST(ServerTest, StreamedBodiesToHttp10ClientsAreRawBytesUntilClose) {
+  TestServer server(Small());
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.Send("GET /burst?size=5 HTTP/1.0\r\nHost: x\r\n\r\n"));
+  std::string raw = c.ReadSome(2s);
+  const size_t body = raw.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos) << raw;
+  EXPECT_EQ(raw.find("Transfer-Encoding"), std::string::npos);
+  EXPECT_EQ(raw.substr(body + 4), "data: xxxxx\n\ndata: xxxxx\n\n");
+  EXPECT_TRUE(c.ClosedWithin(1s));
 }
 
 TEST(ServerTest, HeadGetsHeadersWithoutABody) {
