@@ -10,6 +10,7 @@
 #include "llm/anthropic.h"
 #include "llm/gateway_internal.h"
 #include "llm/sse_parser.h"
+#include "llm/usage_scan.h"
 
 namespace chorus::llm {
 namespace {
@@ -38,6 +39,16 @@ class OpenAiEvents {
     }
     const bool has_usage = data.find("\"usage\"") != std::string_view::npos;
     if (!has_usage && !collect_text_) {
+      out.pending.emplace_back(data);
+      return Ok();
+    }
+    if (!collect_text_) {
+      // Only the usage is wanted (and whether this is the usage-only chunk): scanned, no document.
+      Usage usage;
+      bool no_choices = false;
+      CHORUS_TRY(ScanChunkUsage(data, usage, no_choices));
+      if (usage.reported) out.usage = usage;
+      if (usage.reported && no_choices && !client_wants_usage_) return Ok();
       out.pending.emplace_back(data);
       return Ok();
     }

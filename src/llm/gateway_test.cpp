@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <mutex>
 
 #include "tests/support/fake_llm.h"
@@ -179,6 +180,36 @@ TEST_F(GatewayTest, StreamsUsageToClientsThatAskForIt) {
   ASSERT_GE(sink.events.size(), 2u);
   const json::value usage_chunk = json::parse(sink.events[sink.events.size() - 2]);
   EXPECT_EQ(usage_chunk.at("usage").at("prompt_tokens"), 7);
+}
+
+// A proxied stream (no text kept, as /v1/chat/completions) scans each chunk for usage rather than
+// parsing it: the usage-only chunk still goes only to clients that asked, and the usage is recorded.
+TEST_F(GatewayTest, ProxiedStreamsReadUsageWithoutKeepingText) {
+  FakeLlm fake;
+  Use({Provider("primary", fake)});
+  for (const bool client_wants_usage : {false, true}) {
+    ChatCall call = Call(true);
+    call.collect_text = false;
+    if (client_wants_usage) call.body["stream_options"] = json::object{{"include_usage", true}};
+    CollectingSink sink;
+    const ChatOutcome outcome = Stream(std::move(call), sink);
+    EXPECT_EQ(outcome.status, 200);
+    EXPECT_TRUE(outcome.text.empty());
+    ASSERT_GE(sink.events.size(), 2u);
+    EXPECT_EQ(sink.events.back(), "[DONE]");
+    const auto usage_chunks = std::count_if(sink.events.begin(), sink.events.end(), [](const std::string& e) {
+      return e.find("\"usage\":{") != std::string::npos;
+    });
+    EXPECT_EQ(usage_chunks, client_wants_usage ? 1 : 0) << "client_wants_usage " << client_wants_usage;
+    EXPECT_EQ(outcome.usage.input_tokens, 7);
+    EXPECT_EQ(outcome.usage.output_tokens, 5);
+  }
+  auto records = usage_.records();
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& r : records) {
+    EXPECT_EQ(r.input_tokens, 7);
+    EXPECT_EQ(r.output_tokens, 5);
+  }
 }
 
 TEST_F(GatewayTest, FallsBackOn500TimeoutAndRefusedConnection) {

@@ -11,8 +11,9 @@ namespace {
 namespace json = boost::json;
 using boost::system::error_code;
 
-// The handler Boost.JSON's basic_parser calls. Depth 1 is the completion object itself, depth 2
-// the members of its "usage" object; everything else is only validated.
+// The handler Boost.JSON's basic_parser calls. Depth 1 is the completion (or chunk) object itself,
+// depth 2 the members of its "usage" object and the elements of its "choices"; everything else is
+// only validated.
 class UsageHandler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -23,6 +24,8 @@ class UsageHandler {
   explicit UsageHandler(Usage& out) : out_(out) {}
 
   bool root_is_object() const { return root_is_object_; }
+  // No "choices" member, or an empty array.
+  bool no_choices() const { return !choices_seen_ || choices_are_empty_array_; }
 
   bool on_document_begin(error_code&) { return true; }
   bool on_document_end(error_code&) { return true; }
@@ -41,11 +44,16 @@ class UsageHandler {
     return true;
   }
   bool on_array_begin(error_code&) {
+    if (depth_ == 1 && key_ == Key::kChoices) in_choices_ = true;
     ++depth_;
     return true;
   }
-  bool on_array_end(std::size_t, error_code&) {
+  bool on_array_end(std::size_t size, error_code&) {
     --depth_;
+    if (depth_ == 1 && in_choices_) {
+      choices_are_empty_array_ = size == 0;
+      in_choices_ = false;
+    }
     return true;
   }
   bool on_key_part(std::string_view part, std::size_t, error_code&) {
@@ -56,6 +64,7 @@ class UsageHandler {
     AppendKey(part);
     key_ = Classify();
     key_length_ = 0;
+    if (key_ == Key::kChoices) choices_seen_ = true;
     return true;
   }
   bool on_string_part(std::string_view, std::size_t, error_code&) { return true; }
@@ -78,7 +87,7 @@ class UsageHandler {
   bool on_comment(std::string_view, error_code&) { return true; }
 
  private:
-  enum class Key { kOther, kUsage, kPromptTokens, kCompletionTokens };
+  enum class Key { kOther, kUsage, kChoices, kPromptTokens, kCompletionTokens };
 
   // Keys longer than the longest one looked for are kept only as "too long".
   void AppendKey(std::string_view part) {
@@ -94,6 +103,7 @@ class UsageHandler {
     if (key_length_ > sizeof key_text_) return Key::kOther;
     const std::string_view key(key_text_, key_length_);
     if (depth_ == 1 && key == "usage") return Key::kUsage;
+    if (depth_ == 1 && key == "choices") return Key::kChoices;
     if (depth_ == 2 && in_usage_ && key == "prompt_tokens") return Key::kPromptTokens;
     if (depth_ == 2 && in_usage_ && key == "completion_tokens") return Key::kCompletionTokens;
     return Key::kOther;
@@ -109,21 +119,36 @@ class UsageHandler {
   int depth_ = 0;
   bool root_is_object_ = false;
   bool in_usage_ = false;
+  bool in_choices_ = false;
+  bool choices_seen_ = false;
+  bool choices_are_empty_array_ = false;
   Key key_ = Key::kOther;
   char key_text_[24];
   std::size_t key_length_ = 0;
 };
 
+// Scans `body` as one JSON object into `found`; false when it is not one.
+bool Scan(std::string_view body, Usage& found, bool* no_choices) {
+  json::basic_parser<UsageHandler> parser(json::parse_options{}, found);
+  error_code ec;
+  const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
+  if (ec || used != body.size() || !parser.done() || !parser.handler().root_is_object()) return false;
+  if (no_choices) *no_choices = parser.handler().no_choices();
+  return true;
+}
+
 }  // namespace
 
 Status ScanCompletionUsage(std::string_view body, Usage& out) {
   Usage found;
-  json::basic_parser<UsageHandler> parser(json::parse_options{}, found);
-  error_code ec;
-  const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
-  if (ec || used != body.size() || !parser.done() || !parser.handler().root_is_object()) {
-    return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
-  }
+  if (!Scan(body, found, nullptr)) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
+  out = found;
+  return Ok();
+}
+
+Status ScanChunkUsage(std::string_view chunk, Usage& out, bool& no_choices) {
+  Usage found;
+  if (!Scan(chunk, found, &no_choices)) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed chunk");
   out = found;
   return Ok();
 }

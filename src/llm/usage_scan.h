@@ -15,4 +15,9 @@ namespace chorus::llm {
 // JSON object.
 Status ScanCompletionUsage(std::string_view body, Usage& out);
 
+// The same for one chunk of a stream (`data` of an SSE event): `out.reported` only when the chunk
+// has a "usage" object (OpenAI sends "usage": null on the others); `no_choices` tells whether the
+// chunk has no "choices" or an empty array of them (the usage-only chunk at the end).
+Status ScanChunkUsage(std::string_view chunk, Usage& out, bool& no_choices);
+
 }  // namespace chorus::llm

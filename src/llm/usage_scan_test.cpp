@@ -69,5 +69,53 @@ TEST(UsageScanTest, AnythingButOneJsonObjectIsMalformed) {
   }
 }
 
+struct Chunk {
+  Usage usage;
+  bool no_choices = false;
+};
+
+Chunk ScanChunk(std::string_view data) {
+  Chunk c;
+  auto scanned = ScanChunkUsage(data, c.usage, c.no_choices);
+  EXPECT_TRUE(scanned) << data;
+  return c;
+}
+
+TEST(UsageScanTest, AStreamChunkWithNullUsageHasChoicesAndNoUsage) {
+  const Chunk c = ScanChunk(R"({"id":"c","object":"chat.completion.chunk","choices":[{"index":0,
+      "delta":{"content":"Hi"},"finish_reason":null}],"usage":null})");
+  EXPECT_FALSE(c.usage.reported);
+  EXPECT_FALSE(c.no_choices);
+}
+
+TEST(UsageScanTest, TheUsageOnlyChunkHasNoChoices) {
+  const Chunk c = ScanChunk(R"({"id":"c","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4}})");
+  EXPECT_TRUE(c.usage.reported);
+  EXPECT_EQ(c.usage.input_tokens, 9);
+  EXPECT_EQ(c.usage.output_tokens, 4);
+  EXPECT_TRUE(c.no_choices);
+  EXPECT_TRUE(ScanChunk(R"({"usage":{"prompt_tokens":1}})").no_choices) << "no choices member at all";
+  EXPECT_TRUE(ScanChunk(R"({"usage":{},"choices":[]})").usage.reported) << "an empty usage object";
+}
+
+TEST(UsageScanTest, OnlyTheTopLevelChoicesCount) {
+  EXPECT_FALSE(ScanChunk(R"({"choices":null,"usage":{"prompt_tokens":1}})").no_choices)
+      << "choices that are not an array are not 'no choices'";
+  EXPECT_TRUE(ScanChunk(R"({"meta":{"choices":[1]},"choices":[]})").no_choices) << "a nested choices";
+  EXPECT_FALSE(ScanChunk(R"({"choices":[[]],"x":[]})").no_choices) << "an empty array inside choices";
+  EXPECT_FALSE(ScanChunk(R"({"choices":[{"a":[]}]})").no_choices);
+}
+
+TEST(UsageScanTest, AMalformedChunkIsAnUpstreamError) {
+  for (std::string_view bad : {R"({"choices":[)", "[]", "null", R"({"usage":{"prompt_tokens":1}} x)"}) {
+    Usage usage;
+    bool no_choices = false;
+    auto scanned = ScanChunkUsage(bad, usage, no_choices);
+    ASSERT_FALSE(scanned) << bad;
+    EXPECT_EQ(scanned.error().code, ErrorCode::kUpstream);
+    EXPECT_NE(scanned.error().message.find("malformed chunk"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace chorus::llm
