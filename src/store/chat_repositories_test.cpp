@@ -225,6 +225,26 @@ TEST_P(ChatRepositoryTest, UsageLogsInsertManyAndSumPerDayAndModel) {
   EXPECT_EQ(usage_logs::DailyByModel(*Write(), alice, today, today)->size(), 1u);
 }
 
+TEST_P(ChatRepositoryTest, UsageLogsAreReadInTheOrderTheyAreKept) {
+  if (dialect() != Dialect::kSqlite) GTEST_SKIP() << "the plans checked are SQLite's";
+  // The table is kept by (user_id, created_at, id): a user's day range and newest-first pages read
+  // it in place, without a second index and without sorting.
+  const char* queries[] = {
+      "SELECT id FROM usage_logs WHERE user_id = $1 AND (created_at, id) < ($2, $3) "
+      "ORDER BY created_at DESC, id DESC LIMIT 11",
+      "SELECT substr(created_at, 1, 10), model, COUNT(*) FROM usage_logs "
+      "WHERE user_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2"};
+  for (const char* query : queries) {
+    auto plan = Write()->Exec(std::string("EXPLAIN QUERY PLAN ") + query, NewUuidV7(), "2024-03-01T00:00:00.000Z",
+                              NewUuidV7());
+    ASSERT_TRUE(plan) << plan.error().message;
+    std::string steps;
+    for (Row r : *plan) steps += r.Text(3) + "\n";
+    EXPECT_NE(steps.find("SEARCH usage_logs USING PRIMARY KEY (user_id=?"), std::string::npos) << query << "\n" << steps;
+    EXPECT_EQ(steps.find("ORDER BY"), std::string::npos) << query << "\n" << steps;
+  }
+}
+
 TEST_P(ChatRepositoryTest, ProvidersAndServicesUpsertListAndDelete) {
   const std::string sealed("\x00\x01sealed\xff", 9);
   auto p = providers::Upsert(*Write(), {.name = "openai-main", .kind = "openai", .base_url = "https://api.openai.com/v1",

@@ -117,11 +117,13 @@ TEST_P(MigrateTest, EmbeddedMigrationsApplyToAnEmptyDatabase) {
   EXPECT_EQ((*rows)[0].Text(0), MigrationChecksum(EmbeddedMigrations(GetParam())[0]));
 }
 
-TEST_P(MigrateTest, UsageLogsKeepTheirRowsAndCascadesThroughTheLeanRebuild) {
-  // Migration 12 rebuilds usage_logs on SQLite (WITHOUT ROWID) and drops an index on both: a
-  // database that has rows keeps every one of them, and both cascades still hold.
+TEST_P(MigrateTest, UsageLogsKeepTheirRowsAndCascadesThroughTheRebuilds) {
+  // Migrations 12 and 13 rebuild usage_logs on SQLite (WITHOUT ROWID, then keyed by user and time)
+  // and change its keys and indexes on both: a database that has rows keeps every one of them, and
+  // both cascades still hold.
   const auto all = EmbeddedMigrations(GetParam());
   ASSERT_EQ(all[11].name, "usage_logs_lean");
+  ASSERT_EQ(all[12].name, "usage_logs_keyed_by_user");
   ASSERT_TRUE(ApplyMigrations(db(), all.first(11)));
   const std::string user = "0190a8f0-0000-7000-8000-000000000001";
   const std::string conversation = "0190a8f0-0000-7000-8000-000000000002";
