@@ -19,7 +19,7 @@ Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway, std::vector<
 class SseEventSink : public llm::EventSink {
  public:
   explicit SseEventSink(http::SseWriter& out) : out_(out) {}
-  Task<bool> Send(std::string_view data) override { return out_.Send(data); }
+  Task<bool> Send(std::span<const std::string> events) override { return out_.SendAll(events); }
 
  private:
   http::SseWriter& out_;

@@ -10,9 +10,7 @@ std::string_view FirstLine(std::string_view s) { return s.substr(0, FindLineBrea
 
 }  // namespace
 
-std::string SseWriter::Format(std::string_view data, std::string_view event, std::string_view id) {
-  std::string out;
-  out.reserve(data.size() + 32);
+void SseWriter::AppendFormatted(std::string& out, std::string_view data, std::string_view event, std::string_view id) {
   if (!event.empty()) {
     out += "event: ";
     out += FirstLine(event);
@@ -38,11 +36,27 @@ std::string SseWriter::Format(std::string_view data, std::string_view event, std
     }
   }
   out += '\n';
+}
+
+std::string SseWriter::Format(std::string_view data, std::string_view event, std::string_view id) {
+  std::string out;
+  out.reserve(data.size() + 32);
+  AppendFormatted(out, data, event, id);
   return out;
 }
 
 Task<bool> SseWriter::Send(std::string_view data, std::string_view event, std::string_view id) {
   co_return co_await out_.Write(Format(data, event, id));
+}
+
+Task<bool> SseWriter::SendAll(std::span<const std::string> data) {
+  if (data.empty()) co_return !out_.Closed();
+  size_t size = 0;
+  for (const std::string& d : data) size += d.size() + 16;
+  std::string out;
+  out.reserve(size);
+  for (const std::string& d : data) AppendFormatted(out, d, {}, {});
+  co_return co_await out_.Write(out);
 }
 
 Task<bool> SseWriter::Comment(std::string_view text) {

@@ -42,5 +42,18 @@ TEST(SseTest, ResponseStreamsOneChunkPerEvent) {
   EXPECT_EQ(out.chunks, (std::vector<std::string>{"data: first\n\n", ": ping\n\n", "data: [DONE]\n\n"}));
 }
 
+TEST(SseTest, EventsReadyTogetherGoOutAsOneChunk) {
+  CollectingStream out;
+  SseWriter sse(out);
+  const std::string events[] = {"{\"a\":1}", "two\nlines", "[DONE]"};
+  EXPECT_TRUE(testing::RunTask(sse.SendAll(events)));
+  EXPECT_TRUE(testing::RunTask(sse.SendAll({})));
+  ASSERT_EQ(out.chunks.size(), 1u) << "one write for the three events, none for no events";
+  EXPECT_EQ(out.chunks[0], SseWriter::Format(events[0], "", "") + SseWriter::Format(events[1], "", "") +
+                               SseWriter::Format(events[2], "", ""));
+  out.closed = true;
+  EXPECT_FALSE(testing::RunTask(sse.SendAll(events))) << "the client has gone";
+}
+
 }  // namespace
 }  // namespace chorus::http

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -60,11 +61,13 @@ class UsageSink {
   virtual void Record(UsageRecord record) = 0;
 };
 
-// Where a relayed stream goes: one SSE `data:` payload per call. False once the client has gone.
+// Where a relayed stream goes: SSE `data:` payloads, in order. The events that one read of the
+// provider's stream produced come in one call, so that they can leave in one write. False once the
+// client has gone.
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual Task<bool> Send(std::string_view data) = 0;
+  virtual Task<bool> Send(std::span<const std::string> events) = 0;
 };
 
 struct ChatCall {

@@ -17,6 +17,9 @@ namespace {
 
 namespace json = boost::json;
 
+// The payload that ends an OpenAI stream.
+constexpr std::string_view kDone = "[DONE]";
+
 // What one provider stream has produced so far.
 struct Relayed {
   std::vector<std::string> pending;  // payloads to send to the caller
@@ -53,7 +56,7 @@ class OpenAiEvents {
       : client_wants_usage_(client_wants_usage), collect_text_(collect_text) {}
 
   Status OnEvent(std::string_view data, Relayed& out) {
-    if (data == "[DONE]") {
+    if (data == kDone) {
       out.done = true;
       return Ok();
     }
@@ -122,14 +125,12 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
       break;
     }
     auto fed = parser.Feed(*piece, on_event);
-    for (const auto& payload : relayed.pending) {
-      const bool sent = co_await sink.Send(payload);  // (GCC 12: not inside the condition, see base/async.h)
-      if (!sent) {
-        client_gone = true;
-        break;
-      }
+    if (fed && relayed.done) relayed.pending.emplace_back(kDone);  // the end leaves with the last events
+    if (!relayed.pending.empty()) {
+      const bool sent = co_await sink.Send(relayed.pending);  // (GCC 12: not inside the condition, see base/async.h)
+      client_gone = !sent;
+      relayed.pending.clear();
     }
-    relayed.pending.clear();
     if (!fed) failure = std::move(fed).error();
   }
 
@@ -146,10 +147,10 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
     outcome.status = 499;
   } else if (failure) {
     s.response.reset();
-    co_await sink.Send(ErrorEvent(failure->message));
+    const std::string error[] = {ErrorEvent(failure->message)};
+    co_await sink.Send(error);
     outcome.status = 502;
   } else {
-    co_await sink.Send("[DONE]");
     // Let the connection go back to the pool when the end of the body is already on its way.
     s.response->set_idle_timeout(std::chrono::milliseconds(2));
     while (!s.response->done()) {

@@ -37,18 +37,23 @@ class RecordingUsage : public UsageSink {
   std::vector<UsageRecord> records_;
 };
 
-// Collects relayed events; goes away (returns false) after `hang_up_after` events when set.
+// Collects relayed events and how many came in each call; goes away (returns false) after
+// `hang_up_after` events when set.
 class CollectingSink : public EventSink {
  public:
   explicit CollectingSink(int hang_up_after = -1) : hang_up_after_(hang_up_after) {}
-  Task<bool> Send(std::string_view data) override {
-    if (hang_up_after_ >= 0 && static_cast<int>(events.size()) >= hang_up_after_) co_return false;
-    events.emplace_back(data);
-    times.push_back(Clock::now());
+  Task<bool> Send(std::span<const std::string> batch) override {
+    batches.push_back(batch.size());
+    for (const std::string& event : batch) {
+      if (hang_up_after_ >= 0 && static_cast<int>(events.size()) >= hang_up_after_) co_return false;
+      events.push_back(event);
+      times.push_back(Clock::now());
+    }
     co_return true;
   }
   std::vector<std::string> events;
   std::vector<Clock::time_point> times;
+  std::vector<size_t> batches;
 
  private:
   const int hang_up_after_;
@@ -265,6 +270,22 @@ TEST_F(GatewayTest, MalformedAndEndlessResponsesGiveCleanErrors) {
   auto endless = Complete(Call());
   ASSERT_FALSE(endless);
   EXPECT_EQ(endless.error().code, ErrorCode::kUpstream) << "cut off at max_response_bytes";
+}
+
+TEST_F(GatewayTest, EventsThatArriveTogetherLeaveTogether) {
+  FakeLlm fake;
+  fake.SetChunks(5);
+  fake.SetBurst(true);  // the whole stream in one write, as a fast provider's can arrive
+  Use({Provider("primary", fake)});
+  CollectingSink sink;
+  ChatOutcome outcome = Stream(Call(true), sink);
+  EXPECT_EQ(outcome.status, 200);
+  ASSERT_EQ(sink.events.size(), 8u) << "the role, five pieces, the finish and [DONE]";
+  EXPECT_EQ(sink.events.back(), "[DONE]");
+  // One read of the provider (two, should its head and body be read apart) is one send to the
+  // client, [DONE] included; an event per send would be eight.
+  EXPECT_LE(sink.batches.size(), 2u) << ::testing::PrintToString(sink.batches);
+  EXPECT_EQ(outcome.usage.output_tokens, 5) << "usage read from the hidden usage chunk";
 }
 
 TEST_F(GatewayTest, AClientHangingUpCancelsTheUpstream) {

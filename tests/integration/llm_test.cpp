@@ -63,6 +63,7 @@ TEST_P(LlmTest, CompletesStreamsListsModelsAndMeters) {
     EXPECT_EQ(value.find(token), std::string::npos) << "the caller's credentials went upstream in " << name;
   }
 
+  fake.SetDelay(10ms);  // the provider's events arrive apart (events that arrive together leave together)
   auto streamed = api().Post("/v1/chat/completions", Chat("stream it", true), token);
   ASSERT_EQ(streamed.status, 200) << streamed.body;
   EXPECT_NE(streamed.raw.Header("Content-Type").find("text/event-stream"), std::string::npos);

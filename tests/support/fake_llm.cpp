@@ -97,6 +97,11 @@ void FakeLlm::SetDelay(std::chrono::milliseconds delay) {
   config_.delay = std::max(std::chrono::milliseconds(0), delay);
 }
 
+void FakeLlm::SetBurst(bool burst) {
+  std::lock_guard lock(mu_);
+  config_.burst = burst;
+}
+
 void FakeLlm::SetUsage(int prompt_tokens, int completion_tokens) {
   std::lock_guard lock(mu_);
   config_.prompt_tokens = prompt_tokens;
@@ -192,6 +197,33 @@ Task<bool> FakeLlm::Emit(http::SseWriter& out, int& sent, std::chrono::milliseco
   }
   ++sent;
   co_return true;
+}
+
+namespace {
+
+// Keeps what a stream writes, to be sent in one piece.
+class BufferedBody final : public http::BodyStream {
+ public:
+  Task<bool> Write(std::string_view data) override {
+    bytes.append(data);
+    co_return true;
+  }
+  bool Closed() const override { return false; }
+  std::string bytes;
+};
+
+}  // namespace
+
+http::Response FakeLlm::StreamResponse(std::function<Task<void>(http::SseWriter&)> produce, bool burst) {
+  http::Response response = http::SseResponse(std::move(produce));
+  if (burst) {
+    response.stream = [whole = std::move(response.stream)](http::BodyStream& body) -> Task<void> {
+      BufferedBody buffered;
+      co_await whole(buffered);
+      co_await body.Write(buffered.bytes);
+    };
+  }
+  return response;
 }
 
 http::Response FakeLlm::ProviderError(int status, std::string_view type, std::string_view message) const {

@@ -29,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -87,6 +88,8 @@ class FakeLlm {
   void SetReply(std::string text);                  // default "Hello from fake"
   void SetChunks(int n);                            // content pieces of a stream, default 5 (min 1)
   void SetDelay(std::chrono::milliseconds delay);   // default 0
+  // A stream's events written in one piece, as a fast provider's can arrive (delays are skipped).
+  void SetBurst(bool burst);                        // default false
   void SetUsage(int prompt_tokens, int completion_tokens);  // default 7 and 5
   void SetModels(std::vector<std::string> ids);     // GET /v1/models, default {"fake-model"}
 
@@ -107,6 +110,7 @@ class FakeLlm {
     std::string reply = "Hello from fake";
     int chunks = 5;
     std::chrono::milliseconds delay{0};
+    bool burst = false;
     int prompt_tokens = 7;
     int completion_tokens = 5;
     std::vector<std::string> models{"fake-model"};
@@ -126,6 +130,8 @@ class FakeLlm {
   // once the client has gone (counted in ClientGone) or the fake is shutting down.
   Task<bool> Emit(http::SseWriter& out, int& sent, std::chrono::milliseconds delay, std::string data,
                   std::string_view event);
+  // The 200 text/event-stream response that `produce` writes, in one piece when `burst`.
+  static http::Response StreamResponse(std::function<Task<void>(http::SseWriter&)> produce, bool burst);
   // The error shape of this kind's provider.
   http::Response ProviderError(int status, std::string_view type, std::string_view message) const;
   // Every mode but kNormal and a streamed kEndless (which is the dialect's); nullopt for those.

@@ -200,7 +200,7 @@ Task<http::Response> FakeLlm::AnthropicMessages(http::Request& request) {
     co_await Sleep(config.delay);
     co_return http::Response::Json(200, Message(x));
   }
-  const std::chrono::milliseconds delay = config.delay;
+  const std::chrono::milliseconds delay = config.burst ? std::chrono::milliseconds(0) : config.delay;
   const bool endless = config.mode == Mode::kEndless;
   // (GCC 12 miscompiles a co_await inside an if or while condition: results go to `open` first.)
   auto produce = [this, x, delay, endless](http::SseWriter& out) -> Task<void> {
@@ -220,7 +220,7 @@ Task<http::Response> FakeLlm::AnthropicMessages(http::Request& request) {
     if (open) open = co_await Emit(out, sent, delay, MessageDelta(x), "message_delta");
     if (open) co_await Emit(out, sent, delay, MessageStop(), "message_stop");
   };
-  co_return http::SseResponse(std::move(produce));
+  co_return StreamResponse(std::move(produce), config.burst && !endless);
 }
 
 }  // namespace chorus::testing

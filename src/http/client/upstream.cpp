@@ -299,6 +299,10 @@ Task<Result<std::unique_ptr<Connection>>> UpstreamClient::Impl::Connect(const En
   }
   auto conn = std::make_unique<Connection>();
   conn->key = PoolKey(e);
+  // Reads take what the buffer has room for (at least 512 bytes): room for a piece's worth, so
+  // that a burst of a fast provider's events, or a larger answer, is one read rather than a
+  // string of 512-byte ones while the buffer grows.
+  conn->buffer.reserve(kPieceBytes);
   auto tcp_stream = std::make_unique<beast::tcp_stream>(executor);
   tcp_stream->expires_after(t.connect);
   auto [cec, connected] = co_await tcp_stream->async_connect(targets, kNoThrow);
