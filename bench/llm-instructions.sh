@@ -7,11 +7,13 @@
 # usage rows written between the zeroing and the dump), so that calls the load tool did not see
 # finish are not left out. Threads are counted apart: the network thread (the request path) and
 # the others (the usage writer, whose share moves by ±2k with where its batches fall, and
-# background work).
-#   bench/llm-instructions.sh <build dir> <work dir>
+# background work). With "stream", the calls are streamed completions of the fake provider (eight
+# events each), one after another: 300 to warm up, 1,500 counted.
+#   bench/llm-instructions.sh <build dir> <work dir> [whole|stream]
 set -euo pipefail
 build=$1
-work=$2/llm-instructions
+kind=${3:-whole}
+work=$2/llm-instructions-$kind
 mkdir -p "$work"
 if ! command -v valgrind >/dev/null; then
   echo "valgrind is not installed (apt-get install valgrind); skipping the instruction count"
@@ -28,7 +30,11 @@ server=$!
 trap 'kill $server $fake 2>/dev/null; wait $server 2>/dev/null || true' EXIT  # chorus drains, valgrind writes its last dump
 base="http://127.0.0.1:$port"
 key=$(bench_api_key "$base" 600)
-load() { "$build/bench/llm_load" --url "$base/v1" --token "$key" --mode closed --connections 4 --seconds "$1"; }
+if [ "$kind" = stream ]; then
+  load() { "$build/bench/llm_load" --url "$base/v1" --token "$key" --mode stream --requests "$(($1 * 250))"; }
+else
+  load() { "$build/bench/llm_load" --url "$base/v1" --token "$key" --mode closed --connections 4 --seconds "$1"; }
+fi
 load 3 >/dev/null  # warm-up: first connections, caches, the first usage batch
 sleep 1.5
 rows_written() { curl -s "$base/metrics" | awk '$1 == "chorus_llm_usage_written_total" {print $2}'; }
@@ -46,5 +52,5 @@ for dump in "$work"/callgrind.out.1-*; do  # the first dump, one file per thread
   total=$((total + ${n:-0}))
   [[ $dump == *-01 ]] && network=${n:-0}
 done
-echo "proxied calls counted: $calls; user-space instructions per call (chorus, all threads): $((total / calls))"
+echo "$kind: proxied calls counted: $calls; user-space instructions per call (chorus, all threads): $((total / calls))"
 echo "  the network thread (the request path): $((network / calls)); other threads (usage writer, jobs): $(((total - network) / calls))"
