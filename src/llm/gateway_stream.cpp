@@ -60,7 +60,8 @@ class OpenAiEvents {
       out.done = true;
       return Ok();
     }
-    const bool has_usage = data.find("\"usage\"") != std::string_view::npos;
+    // Chunks that report no usage (most carry "usage": null) pass through as they came.
+    const bool has_usage = MayReportUsage(data);
     if (!has_usage && !collect_text_) {
       out.pending.emplace_back(data);
       return Ok();

@@ -153,4 +153,21 @@ Status ScanChunkUsage(std::string_view chunk, Usage& out, bool& no_choices) {
   return Ok();
 }
 
+bool MayReportUsage(std::string_view chunk) {
+  static constexpr std::string_view kKey = "\"usage\"";
+  auto skip_space = [&chunk](size_t i) {
+    while (i < chunk.size() && (chunk[i] == ' ' || chunk[i] == '\t' || chunk[i] == '\n' || chunk[i] == '\r')) ++i;
+    return i;
+  };
+  for (size_t at = chunk.find(kKey); at != std::string_view::npos; at = chunk.find(kKey, at + kKey.size())) {
+    size_t i = skip_space(at + kKey.size());
+    if (i >= chunk.size() || chunk[i] != ':') continue;  // a string value "usage", not the key
+    i = skip_space(i + 1);
+    if (chunk.substr(i, 4) != "null") return true;
+    const size_t after = skip_space(i + 4);
+    if (after >= chunk.size() || (chunk[after] != ',' && chunk[after] != '}')) return true;  // not a plain null
+  }
+  return false;
+}
+
 }  // namespace chorus::llm

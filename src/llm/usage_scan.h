@@ -20,4 +20,10 @@ Status ScanCompletionUsage(std::string_view body, Usage& out);
 // chunk has no "choices" or an empty array of them (the usage-only chunk at the end).
 Status ScanChunkUsage(std::string_view chunk, Usage& out, bool& no_choices);
 
+// Whether a stream chunk may report usage, told from its bytes without a parse: false when it has
+// no "usage" key or every "usage" key in it is followed by null — OpenAI's "usage": null, on every
+// chunk but the last once usage is asked for. (In JSON the bytes "usage" then a colon are a key:
+// a string holding them would have its quotes escaped.) True for anything else, to be scanned.
+bool MayReportUsage(std::string_view chunk);
+
 }  // namespace chorus::llm

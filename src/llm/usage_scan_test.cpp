@@ -117,5 +117,26 @@ TEST(UsageScanTest, AMalformedChunkIsAnUpstreamError) {
   }
 }
 
+TEST(UsageScanTest, ChunksWhoseUsageIsNullAreToldFromTheirBytes) {
+  for (std::string_view none : {
+           R"({"choices":[{"delta":{"content":"Hi"}}]})",
+           R"({"choices":[{"delta":{"content":"Hi"}}],"usage":null})",
+           R"({"usage" :  null , "choices":[]})",
+           "{\"usage\":\n\tnull}",
+           R"({"choices":[{"delta":{"content":"usage"}}],"usage":null})",  // the word as a value
+           R"({"choices":[{"delta":{"content":"say \"usage\": 5"}}]})",  // escaped quotes inside a string
+       }) {
+    EXPECT_FALSE(MayReportUsage(none)) << none;
+  }
+  for (std::string_view some : {
+           R"({"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4}})",
+           R"({"usage":null,"x":{"usage":{"prompt_tokens":1}}})",  // any key with a value is scanned
+           R"({"usage":nullx})",                                   // not JSON: the scan says so
+           R"({"usage":null)",
+       }) {
+    EXPECT_TRUE(MayReportUsage(some)) << some;
+  }
+}
+
 }  // namespace
 }  // namespace chorus::llm
