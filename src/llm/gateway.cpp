@@ -221,28 +221,17 @@ Task<Result<ChatOutcome>> Gateway::Complete(ChatCall call) {
 
 Status ParseCompletion(const Deployment& d, std::string_view model, std::string body, bool collect_text,
                        ChatOutcome& outcome) {
+  std::string* text = collect_text ? &outcome.text : nullptr;
   if (d.kind == ProviderKind::kAnthropic) {
     auto translated = anthropic::ResponseToOpenAi(body, model, std::time(nullptr), &outcome.usage);
     if (!translated) return Unexpected(std::move(translated).error());
     body = std::move(*translated);
-  } else if (!collect_text) {
-    // The usual case: the body goes to the client as it came; only its usage is read.
-    CHORUS_TRY(ScanCompletionUsage(body, outcome.usage));
-    outcome.body = std::move(body);
-    return Ok();
+    Usage restated;  // the translation's usage is the one counted
+    if (text) CHORUS_TRY(ScanCompletionUsage(body, restated, text));
+  } else {
+    // The body goes to the client as it came; only its usage (and text) is read.
+    CHORUS_TRY(ScanCompletionUsage(body, outcome.usage, text));
   }
-  // Read once for its usage (and text), then dropped: parsed into a buffer on the stack, so a
-  // typical completion costs no heap allocation here.
-  unsigned char scratch[4096];
-  json::monotonic_resource arena(scratch, sizeof scratch);
-  boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec, &arena);
-  if (ec || !parsed.is_object()) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
-  const json::object& o = parsed.get_object();
-  if (const json::value* usage = o.if_contains("usage"); usage && usage->is_object()) {
-    ReadOpenAiUsage(usage->get_object(), outcome.usage);
-  }
-  if (collect_text) outcome.text = MessageText(o);
   outcome.body = std::move(body);
   return Ok();
 }
@@ -252,26 +241,6 @@ bool ClientWantsUsage(const json::object& body) {
   if (!options || !options->is_object()) return false;
   const json::value* include = options->get_object().if_contains("include_usage");
   return include && include->is_bool() && include->get_bool();
-}
-
-void ReadOpenAiUsage(const json::object& usage, Usage& out) {
-  auto number = [&](std::string_view key) -> int64_t {
-    const json::value* v = usage.if_contains(key);
-    return v && (v->is_int64() || v->is_uint64()) ? v->to_number<int64_t>() : 0;
-  };
-  out.input_tokens = number("prompt_tokens");
-  out.output_tokens = number("completion_tokens");
-  out.reported = true;
-}
-
-std::string MessageText(const json::object& completion) {
-  const json::value* choices = completion.if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty()) return {};
-  const json::value& first = choices->get_array()[0];
-  const json::value* message = first.is_object() ? first.get_object().if_contains("message") : nullptr;
-  if (!message || !message->is_object()) return {};
-  const json::value* content = message->get_object().if_contains("content");
-  return content && content->is_string() ? std::string(content->get_string()) : std::string();
 }
 
 }  // namespace chorus::llm

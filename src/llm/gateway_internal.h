@@ -29,8 +29,5 @@ bool ClientWantsUsage(const boost::json::object& body);
 // A whole upstream completion into `outcome` (body as OpenAI's, usage, text). kUpstream when malformed.
 Status ParseCompletion(const Deployment& d, std::string_view model, std::string body, bool collect_text,
                        ChatOutcome& outcome);
-void ReadOpenAiUsage(const boost::json::object& usage, Usage& out);
-// choices[0].message.content of a chat.completion, or empty.
-std::string MessageText(const boost::json::object& completion);
 
 }  // namespace chorus::llm

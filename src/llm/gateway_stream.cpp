@@ -28,26 +28,6 @@ struct Relayed {
   bool done = false;
 };
 
-// Parses one OpenAI chunk: its usage (`usage.reported` when it has a usage object), whether it has
-// no choices, and the text of its first choice's delta appended to `text`.
-Status ReadChunkWithText(std::string_view data, Usage& usage, bool& no_choices, std::string& text) {
-  boost::system::error_code ec;
-  json::value chunk = json::parse(data, ec);
-  if (ec || !chunk.is_object()) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed chunk");
-  const json::object& o = chunk.get_object();
-  const json::value* u = o.if_contains("usage");
-  if (u && u->is_object()) ReadOpenAiUsage(u->get_object(), usage);
-  const json::value* choices = o.if_contains("choices");
-  no_choices = !choices || (choices->is_array() && choices->get_array().empty());
-  if (choices && choices->is_array() && !choices->get_array().empty()) {
-    const json::value& first = choices->get_array()[0];
-    const json::value* delta = first.is_object() ? first.get_object().if_contains("delta") : nullptr;
-    const json::value* content = delta && delta->is_object() ? delta->get_object().if_contains("content") : nullptr;
-    if (content && content->is_string()) text.append(content->get_string());
-  }
-  return Ok();
-}
-
 // OpenAI-compatible providers: payloads pass through untouched, except the usage chunk Chorus
 // asked for on behalf of a client that did not.
 class OpenAiEvents {
@@ -66,15 +46,10 @@ class OpenAiEvents {
       out.pending.emplace_back(data);
       return Ok();
     }
-    // The chunk's usage, and whether it is the usage-only chunk: scanned when that is all that is
-    // wanted (no document built), parsed when the text is kept too.
+    // The chunk's usage, whether it is the usage-only chunk, and its text when that is kept.
     Usage usage;
     bool no_choices = false;
-    if (collect_text_) {
-      CHORUS_TRY(ReadChunkWithText(data, usage, no_choices, out.text));
-    } else {
-      CHORUS_TRY(ScanChunkUsage(data, usage, no_choices));
-    }
+    CHORUS_TRY(ScanChunkUsage(data, usage, no_choices, collect_text_ ? &out.text : nullptr));
     if (usage.reported) out.usage = usage;
     if (usage.reported && no_choices && !client_wants_usage_) return Ok();
     out.pending.emplace_back(data);

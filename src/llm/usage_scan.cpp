@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace chorus::llm {
 namespace {
@@ -12,8 +13,8 @@ namespace json = boost::json;
 using boost::system::error_code;
 
 // The handler Boost.JSON's basic_parser calls. Depth 1 is the completion (or chunk) object itself,
-// depth 2 the members of its "usage" object and the elements of its "choices"; everything else is
-// only validated.
+// depth 2 the members of its "usage" object and the elements of its "choices", depth 3 the members
+// of the first choice, depth 4 those of its message (or delta); everything else is only validated.
 class UsageHandler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -21,7 +22,9 @@ class UsageHandler {
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
-  explicit UsageHandler(Usage& out) : out_(out) {}
+  // `text`, when given, gets the first choice's `<text_parent>.content` string appended.
+  UsageHandler(Usage& out, std::string* text, std::string_view text_parent)
+      : out_(out), text_(text), text_parent_(text_parent) {}
 
   bool root_is_object() const { return root_is_object_; }
   // No "choices" member, or an empty array.
@@ -35,16 +38,21 @@ class UsageHandler {
       in_usage_ = true;
       out_.reported = true;
     }
+    if (depth_ == 2 && in_choices_) in_first_choice_ = choices_begun_++ == 0;
+    if (depth_ == 3 && in_first_choice_ && key_ == Key::kTextParent) in_text_parent_ = true;
     ++depth_;
     return true;
   }
   bool on_object_end(std::size_t, error_code&) {
     --depth_;
     if (depth_ == 1) in_usage_ = false;
+    if (depth_ == 2) in_first_choice_ = false;
+    if (depth_ == 3) in_text_parent_ = false;
     return true;
   }
   bool on_array_begin(error_code&) {
     if (depth_ == 1 && key_ == Key::kChoices) in_choices_ = true;
+    if (depth_ == 2 && in_choices_) ++choices_begun_;  // an array in choices, though not a choice, is before any that follows
     ++depth_;
     return true;
   }
@@ -67,8 +75,14 @@ class UsageHandler {
     if (key_ == Key::kChoices) choices_seen_ = true;
     return true;
   }
-  bool on_string_part(std::string_view, std::size_t, error_code&) { return true; }
-  bool on_string(std::string_view, std::size_t, error_code&) { return true; }
+  bool on_string_part(std::string_view part, std::size_t, error_code&) {
+    KeepText(part);
+    return true;
+  }
+  bool on_string(std::string_view part, std::size_t, error_code&) {
+    KeepText(part);
+    return true;
+  }
   bool on_number_part(std::string_view, error_code&) { return true; }
   bool on_int64(std::int64_t n, std::string_view, error_code&) {
     Count(n);
@@ -87,7 +101,7 @@ class UsageHandler {
   bool on_comment(std::string_view, error_code&) { return true; }
 
  private:
-  enum class Key { kOther, kUsage, kChoices, kPromptTokens, kCompletionTokens };
+  enum class Key { kOther, kUsage, kChoices, kPromptTokens, kCompletionTokens, kTextParent, kContent };
 
   // Keys longer than the longest one looked for are kept only as "too long".
   void AppendKey(std::string_view part) {
@@ -106,7 +120,14 @@ class UsageHandler {
     if (depth_ == 1 && key == "choices") return Key::kChoices;
     if (depth_ == 2 && in_usage_ && key == "prompt_tokens") return Key::kPromptTokens;
     if (depth_ == 2 && in_usage_ && key == "completion_tokens") return Key::kCompletionTokens;
+    if (text_ && depth_ == 3 && in_first_choice_ && key == text_parent_) return Key::kTextParent;
+    if (depth_ == 4 && in_text_parent_ && key == "content") return Key::kContent;
     return Key::kOther;
+  }
+
+  // The parts of a string arrive unescaped, possibly in pieces.
+  void KeepText(std::string_view part) {
+    if (depth_ == 4 && in_text_parent_ && key_ == Key::kContent) text_->append(part);
   }
 
   void Count(std::int64_t n) {
@@ -116,39 +137,53 @@ class UsageHandler {
   }
 
   Usage& out_;
+  std::string* const text_;
+  const std::string_view text_parent_;
   int depth_ = 0;
   bool root_is_object_ = false;
   bool in_usage_ = false;
   bool in_choices_ = false;
   bool choices_seen_ = false;
   bool choices_are_empty_array_ = false;
+  int choices_begun_ = 0;  // objects and arrays begun in "choices" (a scalar there is skipped)
+  bool in_first_choice_ = false;
+  bool in_text_parent_ = false;
   Key key_ = Key::kOther;
   char key_text_[24];
   std::size_t key_length_ = 0;
 };
 
-// Scans `body` as one JSON object into `found`; false when it is not one.
-bool Scan(std::string_view body, Usage& found, bool* no_choices) {
-  json::basic_parser<UsageHandler> parser(json::parse_options{}, found);
+// Scans `body` as one JSON object into `found` (and `text`); false when it is not one, and then
+// `text` is as it was.
+bool Scan(std::string_view body, Usage& found, bool* no_choices, std::string* text, std::string_view text_parent) {
+  const std::size_t text_before = text ? text->size() : 0;
+  json::basic_parser<UsageHandler> parser(json::parse_options{}, found, text, text_parent);
   error_code ec;
   const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
-  if (ec || used != body.size() || !parser.done() || !parser.handler().root_is_object()) return false;
+  if (ec || used != body.size() || !parser.done() || !parser.handler().root_is_object()) {
+    if (text) text->resize(text_before);
+    return false;
+  }
   if (no_choices) *no_choices = parser.handler().no_choices();
   return true;
 }
 
 }  // namespace
 
-Status ScanCompletionUsage(std::string_view body, Usage& out) {
+Status ScanCompletionUsage(std::string_view body, Usage& out, std::string* text) {
   Usage found;
-  if (!Scan(body, found, nullptr)) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
+  if (!Scan(body, found, nullptr, text, "message")) {
+    return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed response");
+  }
   out = found;
   return Ok();
 }
 
-Status ScanChunkUsage(std::string_view chunk, Usage& out, bool& no_choices) {
+Status ScanChunkUsage(std::string_view chunk, Usage& out, bool& no_choices, std::string* text) {
   Usage found;
-  if (!Scan(chunk, found, &no_choices)) return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed chunk");
+  if (!Scan(chunk, found, &no_choices, text, "delta")) {
+    return Unexpected(ErrorCode::kUpstream, "the provider sent a malformed chunk");
+  }
   out = found;
   return Ok();
 }

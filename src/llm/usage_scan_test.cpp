@@ -138,5 +138,66 @@ TEST(UsageScanTest, ChunksWhoseUsageIsNullAreToldFromTheirBytes) {
   }
 }
 
+std::string CompletionText(std::string_view body) {
+  Usage usage;
+  std::string text = "kept:";
+  auto scanned = ScanCompletionUsage(body, usage, &text);
+  EXPECT_TRUE(scanned) << body;
+  return text;
+}
+
+std::string ChunkText(std::string_view data) {
+  Usage usage;
+  bool no_choices = false;
+  std::string text = "kept:";
+  auto scanned = ScanChunkUsage(data, usage, no_choices, &text);
+  EXPECT_TRUE(scanned) << data;
+  return text;
+}
+
+TEST(UsageScanTest, TheFirstChoicesMessageTextIsAppended) {
+  Usage usage;
+  std::string text;
+  ASSERT_TRUE(ScanCompletionUsage(R"({"choices":[{"index":0,"message":{"role":"assistant","content":"Hel\"lo\n\u00e9"}},
+      {"index":1,"message":{"content":"second"}}],"usage":{"prompt_tokens":3,"completion_tokens":2}})",
+                                  usage, &text));
+  EXPECT_EQ(text, "Hel\"lo\n\xc3\xa9") << "unescaped; only the first choice";
+  EXPECT_EQ(usage.output_tokens, 2) << "usage is read in the same pass";
+  EXPECT_EQ(CompletionText(R"({"choices":[{"message":{"content":"Hi"}}]})"), "kept:Hi") << "appended";
+}
+
+TEST(UsageScanTest, OnlyTheMessagesOwnStringContentIsText) {
+  for (std::string_view none : {
+           R"({"choices":[{"message":{"content":null,"tool_calls":[{"function":{"content":"x"}}]}}]})",
+           R"({"choices":[{"message":{"content":["x"],"other":{"content":"y"}}}]})",
+           R"({"choices":[{"delta":{"content":"x"}}]})",                  // a chunk's delta, not a message
+           R"({"choices":[{"content":"x","message":{}}],"message":{"content":"y"}})",  // outside message
+           R"({"choices":[["x"],{"message":{"content":"second"}}]})",     // the first element is no choice
+           R"({"choices":{"message":{"content":"x"}}})",                  // choices not an array
+           R"({"meta":[{"message":{"content":"x"}}]})",
+       }) {
+    EXPECT_EQ(CompletionText(none), "kept:") << none;
+  }
+}
+
+TEST(UsageScanTest, AChunksDeltaTextIsAppended) {
+  EXPECT_EQ(ChunkText(R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi "}}],"usage":null})"),
+            "kept:Hi ");
+  EXPECT_EQ(ChunkText(R"({"choices":[{"delta":{"content":null}}]})"), "kept:");
+  EXPECT_EQ(ChunkText(R"({"choices":[{"message":{"content":"x"}}]})"), "kept:") << "a message is not a delta";
+  const std::string long_text(100000, 'a');  // arrives from the parser in parts
+  EXPECT_EQ(ChunkText(R"({"choices":[{"delta":{"content":")" + long_text + R"("}}]})"), "kept:" + long_text);
+}
+
+TEST(UsageScanTest, AMalformedBodyLeavesTheTextAsItWas) {
+  Usage usage;
+  bool no_choices = false;
+  std::string text = "kept:";
+  EXPECT_FALSE(ScanChunkUsage(R"({"choices":[{"delta":{"content":"half"}}],)", usage, no_choices, &text));
+  EXPECT_EQ(text, "kept:");
+  EXPECT_FALSE(ScanCompletionUsage(R"({"choices":[{"message":{"content":"half"}}]} x)", usage, &text));
+  EXPECT_EQ(text, "kept:");
+}
+
 }  // namespace
 }  // namespace chorus::llm
