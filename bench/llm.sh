@@ -87,11 +87,20 @@ alternate() {
   done
 }
 side() { cut -f"$(($1 + 1))" "$work/rounds.txt"; }  # by index into `sides`
+# CPU time of this virtual machine so far: "steal total" in ticks, from /proc/stat (steal is time
+# the host gave to others while this machine wanted to run — the noise that no code here controls).
+cpu_ticks() { awk '$1 == "cpu" {print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+# Prints the share of CPU time stolen between two cpu_ticks readings.
+steal_share() {
+  echo "$1 $2" | awk '{d = $4 - $2; printf "%.1f%%", (d > 0 ? 100 * ($3 - $1) / d : 0)}'
+}
 
 echo
 echo "== LLM gateway: open loop, 1,000 requests/s, 16 connections, $rounds rounds of 3 s each side"
 echo "   (latency from when each request was due)"
+before=$(cpu_ticks)
 alternate --mode open --rate 1000 --seconds 3
+echo "CPU time stolen by the host during these rounds: $(steal_share "$before" "$(cpu_ticks)")"
 for i in "${!sides[@]}"; do side "$i" | field p50 >"$work/p50.$i"; side "$i" | field p99 >"$work/p99.$i"; done
 echo "median of rounds, p50: $(for i in "${!sides[@]}"; do printf '%s %s ms  ' "${sides[$i]}" "$(median <"$work/p50.$i")"; done)"
 for i in "${!sides[@]}"; do
@@ -104,7 +113,9 @@ if [ -n "$haproxy_pid" ]; then  # sides: direct, haproxy-tcp, haproxy-http, chor
 fi
 echo
 echo "== closed loop, 32 connections, $rounds rounds of 3 s each side (throughput)"
+before=$(cpu_ticks)
 alternate --mode closed --connections 32 --seconds 3
+echo "CPU time stolen by the host during these rounds: $(steal_share "$before" "$(cpu_ticks)")"
 for i in "${!sides[@]}"; do side "$i" | awk '{print $6}' >"$work/rps.$i"; done
 echo "median of rounds: $(for i in "${!sides[@]}"; do printf '%s %s req/s  ' "${sides[$i]}" "$(median <"$work/rps.$i")"; done)"
 for i in "${!sides[@]}"; do

@@ -44,10 +44,11 @@ const json::object* ParseObject(std::string_view text, json::value& holder) {
 // cache-read tokens, as OpenAI counts them. Streamed counts are cumulative and some gateways report
 // input tokens only at the end, so the largest count seen wins.
 void ReadUsage(const json::object& u, Usage& usage) {
-  const int64_t input =
-      IntField(u, "input_tokens") + IntField(u, "cache_creation_input_tokens") + IntField(u, "cache_read_input_tokens");
+  auto count = [&u](std::string_view key) { return ClampTokens(IntField(u, key)); };
+  const int64_t input = ClampTokens(count("input_tokens") + count("cache_creation_input_tokens") +
+                                    count("cache_read_input_tokens"));
   usage.input_tokens = std::max(usage.input_tokens, input);
-  usage.output_tokens = std::max(usage.output_tokens, IntField(u, "output_tokens"));
+  usage.output_tokens = std::max(usage.output_tokens, count("output_tokens"));
   usage.reported = true;
 }
 

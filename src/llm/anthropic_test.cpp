@@ -189,6 +189,18 @@ TEST(AnthropicResponseTest, TextReplyBecomesAChatCompletionWithUsage) {
   EXPECT_TRUE(usage.reported);
 }
 
+TEST(AnthropicResponseTest, CountsOutsideWhatARowHoldsAreClamped) {
+  Usage usage;
+  Result<std::string> out = ResponseToOpenAi(R"({"id":"m","content":[],"usage":{
+      "input_tokens":9223372036854775807,"cache_creation_input_tokens":9223372036854775807,
+      "cache_read_input_tokens":1,"output_tokens":-4}})",
+                                             "gpt-4o", 1, &usage);
+  ASSERT_TRUE(out.has_value()) << out.error().message;
+  EXPECT_EQ(usage.input_tokens, kMaxTokens) << "the sum saturates instead of overflowing";
+  EXPECT_EQ(usage.output_tokens, 0);
+  EXPECT_EQ(Parse(*out).at("usage").at("total_tokens").as_int64(), kMaxTokens);
+}
+
 TEST(AnthropicResponseTest, ToolUseRoundTripsThroughOpenAiAndBack) {
   const std::string tool_use = R"({"type":"tool_use","id":"toolu_1","name":"weather","input":{"city":"Paris"}})";
   Result<std::string> out =

@@ -1,9 +1,16 @@
-// Token usage of one model call, as the upstream reported it.
+// Token usage of one model call, as the upstream reported it (clamped to [0, kMaxTokens]).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace chorus::llm {
+
+// The most tokens a call is counted with: what a usage row holds (INTEGER in PostgreSQL). A count
+// a provider reports outside [0, kMaxTokens] — a bug, or a user's own endpoint — is clamped to it,
+// so that sums cannot overflow and the row is never refused for it.
+inline constexpr int64_t kMaxTokens = INT32_MAX;
+constexpr int64_t ClampTokens(int64_t reported) { return std::clamp<int64_t>(reported, 0, kMaxTokens); }
 
 struct Usage {
   int64_t input_tokens = 0;   // prompt_tokens (OpenAI) / input_tokens (Anthropic)

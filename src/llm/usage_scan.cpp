@@ -3,7 +3,6 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <cstring>
-#include <limits>
 #include <string>
 
 namespace chorus::llm {
@@ -88,10 +87,8 @@ class UsageHandler {
     Count(n);
     return true;
   }
-  bool on_uint64(std::uint64_t n, std::string_view, error_code&) {
-    Count(n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-              ? std::numeric_limits<std::int64_t>::max()
-              : static_cast<std::int64_t>(n));
+  bool on_uint64(std::uint64_t, std::string_view, error_code&) {
+    Count(kMaxTokens);  // above INT64_MAX: clamped like any count above kMaxTokens
     return true;
   }
   bool on_double(double, std::string_view, error_code&) { return true; }
@@ -132,8 +129,8 @@ class UsageHandler {
 
   void Count(std::int64_t n) {
     if (depth_ != 2 || !in_usage_) return;
-    if (key_ == Key::kPromptTokens) out_.input_tokens = n;
-    if (key_ == Key::kCompletionTokens) out_.output_tokens = n;
+    if (key_ == Key::kPromptTokens) out_.input_tokens = ClampTokens(n);
+    if (key_ == Key::kCompletionTokens) out_.output_tokens = ClampTokens(n);
   }
 
   Usage& out_;

@@ -45,10 +45,14 @@ TEST(UsageScanTest, WhitespaceAroundTheObjectIsFine) {
   EXPECT_EQ(Scan(" \r\n{\"usage\":{\"prompt_tokens\":4}}\n\n").input_tokens, 4);
 }
 
-TEST(UsageScanTest, HugeCountsAreClamped) {
+TEST(UsageScanTest, CountsOutsideWhatARowHoldsAreClamped) {
   const Usage u = Scan(R"({"usage":{"prompt_tokens":18446744073709551615,"completion_tokens":-1}})");
-  EXPECT_EQ(u.input_tokens, INT64_MAX);
-  EXPECT_EQ(u.output_tokens, -1) << "passed on as sent; the recorder's checks are the store's";
+  EXPECT_EQ(u.input_tokens, kMaxTokens);
+  EXPECT_EQ(u.output_tokens, 0);
+  const Usage v = Scan(R"({"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":2147483648}})");
+  EXPECT_EQ(v.input_tokens, kMaxTokens);
+  EXPECT_EQ(v.output_tokens, kMaxTokens);
+  EXPECT_EQ(Scan(R"({"usage":{"prompt_tokens":2147483647}})").input_tokens, 2147483647) << "the largest kept as is";
 }
 
 TEST(UsageScanTest, LongKeysAreNotConfusedWithShortOnes) {
