@@ -69,10 +69,17 @@ Status UsageRecorder::Flush() {
   const bool bad_rows = !written && (written.error().code == ErrorCode::kFailedPrecondition ||
                                      written.error().code == ErrorCode::kInvalidArgument);
   if (bad_rows) {
-    // A row the database refuses (its user was deleted meanwhile) must not hold back the others.
-    for (const auto& record : batch) {
-      std::vector<UsageRecord> one{record};
-      if (Write(one)) written_.Add();
+    // A row the database refuses must not hold back the others. Its conversation may have been
+    // deleted meanwhile: the spend is kept without it, as for rows already written (0014). If its
+    // user was deleted, the row goes as their rows did.
+    for (auto& record : batch) {
+      std::vector<UsageRecord> one{std::move(record)};
+      bool kept = Write(one).has_value();
+      if (!kept && one[0].conversation_id) {
+        one[0].conversation_id.reset();
+        kept = Write(one).has_value();
+      }
+      if (kept) written_.Add();
       else dropped_.Add();
     }
     return Ok();

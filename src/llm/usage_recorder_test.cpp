@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "store/conversations.h"
 #include "tests/support/migrated_db.h"
 
 namespace chorus::llm {
@@ -81,6 +82,39 @@ TEST_P(UsageRecorderTest, WhatIsQueuedIsWrittenAtShutdown) {
     for (int i = 0; i < 3; ++i) recorder.Record(Call(alice, 1, 1));
   }
   EXPECT_EQ(Count("usage_logs"), 3);
+}
+
+TEST_P(UsageRecorderTest, ACallWhoseConversationWasDeletedMeanwhileIsKeptWithoutIt) {
+  const std::string alice = MakeUser("alice");
+  const std::string chat = store::conversations::Create(*Write(), alice, {.model = "m"})->id;
+  UsageRecorder recorder(db(), 60s);
+  UsageRecord in_chat = Call(alice, 7, 3);
+  in_chat.conversation_id = chat;
+  recorder.Record(std::move(in_chat));
+  recorder.Record(Call(alice, 1, 1));
+  ASSERT_TRUE(store::conversations::Delete(*Write(), alice, chat));  // before the batch is written
+  ASSERT_TRUE(recorder.Flush());
+  EXPECT_EQ(Count("usage_logs"), 2);
+  EXPECT_EQ(Count("usage_logs", "input_tokens = 7 AND conversation_id IS NULL"), 1) << "the spend is kept";
+  EXPECT_EQ(Count("usage_metrics", "input_tokens = 8"), 1);
+  std::string metrics;
+  recorder.RenderMetrics(metrics);
+  EXPECT_NE(metrics.find("chorus_llm_usage_dropped_total 0\n"), std::string::npos) << metrics;
+}
+
+TEST_P(UsageRecorderTest, ACallWhoseUserWasDeletedMeanwhileIsDroppedAlone) {
+  const std::string alice = MakeUser("alice"), bob = MakeUser("bob");
+  UsageRecorder recorder(db(), 60s);
+  recorder.Record(Call(alice, 1, 1));
+  recorder.Record(Call(bob, 2, 2));
+  recorder.Record(Call(alice, 3, 3));
+  ASSERT_TRUE(Write()->Exec("DELETE FROM users WHERE id = $1", bob));
+  ASSERT_TRUE(recorder.Flush());
+  EXPECT_EQ(Count("usage_logs"), 2);
+  EXPECT_EQ(Count("usage_logs", "input_tokens = 2"), 0);
+  std::string metrics;
+  recorder.RenderMetrics(metrics);
+  EXPECT_NE(metrics.find("chorus_llm_usage_dropped_total 1\n"), std::string::npos) << metrics;
 }
 
 CHORUS_INSTANTIATE_FOR_BACKENDS(UsageRecorderTest);

@@ -127,7 +127,7 @@ TEST_P(ChatRepositoryTest, MessagesKeepInsertionOrderForRapidAppendsFromAnyThrea
             ErrorCode::kFailedPrecondition);
 }
 
-TEST_P(ChatRepositoryTest, DeletingAConversationDeletesItsMessagesAndUsage) {
+TEST_P(ChatRepositoryTest, DeletingAConversationDeletesItsMessagesButNotItsUsage) {
   const std::string alice = MakeUser("alice");
   const std::string gone = conversations::Create(*Write(), alice, {.model = "m"})->id;
   const std::string kept = conversations::Create(*Write(), alice, {.model = "m"})->id;
@@ -142,7 +142,9 @@ TEST_P(ChatRepositoryTest, DeletingAConversationDeletesItsMessagesAndUsage) {
   EXPECT_EQ(conversations::Delete(*Write(), alice, gone).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(Count("messages", "conversation_id = '" + gone + "'"), 0);
   EXPECT_EQ(Count("messages", "conversation_id = '" + kept + "'"), 3);
-  EXPECT_EQ(Count("usage_logs"), 1);
+  EXPECT_EQ(Count("usage_logs"), 2) << "spend already incurred stays";
+  EXPECT_EQ(Count("usage_logs", "conversation_id IS NULL"), 1);
+  EXPECT_EQ(Count("usage_logs", "conversation_id = '" + kept + "'"), 1);
   EXPECT_TRUE(messages::List(*Write(), gone, {})->items.empty());
 }
 

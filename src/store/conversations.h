@@ -69,7 +69,8 @@ Result<Conversation> Create(Connection& conn, std::string_view user_id, const Ne
 Result<Conversation> Get(Connection& conn, std::string_view user_id, std::string_view id);
 // The user's conversations, newest first (keyset, store/page.h).
 Result<Page<Conversation>> List(Connection& conn, std::string_view user_id, const PageRequest& page);
-// Deletes the conversation and, by cascade, its messages and usage logs. kNotFound when not the user's.
+// Deletes the conversation and, by cascade, its messages; its usage logs stay, without it (0014).
+// kNotFound when not the user's.
 Status Delete(Connection& conn, std::string_view user_id, std::string_view id);
 // Sets updated_at to now (after a new message, say). kNotFound when not the user's.
 Status Touch(Connection& conn, std::string_view user_id, std::string_view id);

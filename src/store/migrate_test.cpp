@@ -117,13 +117,15 @@ TEST_P(MigrateTest, EmbeddedMigrationsApplyToAnEmptyDatabase) {
   EXPECT_EQ((*rows)[0].Text(0), MigrationChecksum(EmbeddedMigrations(GetParam())[0]));
 }
 
-TEST_P(MigrateTest, UsageLogsKeepTheirRowsAndCascadesThroughTheRebuilds) {
-  // Migrations 12 and 13 rebuild usage_logs on SQLite (WITHOUT ROWID, then keyed by user and time)
-  // and change its keys and indexes on both: a database that has rows keeps every one of them, and
-  // both cascades still hold.
+TEST_P(MigrateTest, UsageLogsKeepTheirRowsAndReferencesThroughTheRebuilds) {
+  // Migrations 12 to 14 rebuild usage_logs on SQLite (WITHOUT ROWID, keyed by user and time, rows
+  // that outlive their conversation) and change its keys, indexes and a foreign key on both: a
+  // database that has rows keeps every one of them, a deleted conversation leaves its rows without
+  // it, and a deleted user takes theirs.
   const auto all = EmbeddedMigrations(GetParam());
   ASSERT_EQ(all[11].name, "usage_logs_lean");
   ASSERT_EQ(all[12].name, "usage_logs_keyed_by_user");
+  ASSERT_EQ(all[13].name, "usage_logs_outlive_conversations");
   ASSERT_TRUE(ApplyMigrations(db(), all.first(11)));
   const std::string user = "0190a8f0-0000-7000-8000-000000000001";
   const std::string conversation = "0190a8f0-0000-7000-8000-000000000002";
@@ -164,7 +166,8 @@ TEST_P(MigrateTest, UsageLogsKeepTheirRowsAndCascadesThroughTheRebuilds) {
   auto lease = db().Acquire(Access::kWrite);
   Connection& c = **lease;
   ASSERT_TRUE(c.Exec("DELETE FROM conversations WHERE id = $1", conversation));
-  EXPECT_EQ((*c.Exec("SELECT COUNT(*) FROM usage_logs"))[0].Int(0), 3) << "a conversation's rows go with it";
+  EXPECT_EQ((*c.Exec("SELECT COUNT(*) FROM usage_logs"))[0].Int(0), 6) << "a conversation's rows outlive it";
+  EXPECT_EQ((*c.Exec("SELECT COUNT(*) FROM usage_logs WHERE conversation_id IS NULL"))[0].Int(0), 6);
   ASSERT_TRUE(c.Exec("DELETE FROM users WHERE id = $1", user));
   EXPECT_EQ((*c.Exec("SELECT COUNT(*) FROM usage_logs"))[0].Int(0), 0) << "a user's rows go with them";
 }
