@@ -57,13 +57,18 @@ http::client::UpstreamRequest RequestFor(const Deployment& d, const std::string&
   return request;
 }
 
-// OpenAI's error body for an upstream's refusal of a request.
+// OpenAI's error body for a provider's refusal of the caller's request: an OpenAI-compatible
+// provider's own error object when it is one (a message, and a type when there is one), else one
+// made from the status or Anthropic's message.
 std::string RefusalBody(const Deployment& d, int status, std::string_view body) {
   std::string message;
   if (d.kind == ProviderKind::kOpenAi) {
     boost::system::error_code ec;
     json::value parsed = json::parse(body, ec);
-    if (!ec && parsed.is_object() && parsed.get_object().contains("error")) return std::string(body);
+    const json::object* o = ec ? nullptr : parsed.if_object();
+    const json::value* error = o ? o->if_contains("error") : nullptr;
+    const json::value* text = error && error->is_object() ? error->get_object().if_contains("message") : nullptr;
+    if (text && text->is_string()) return std::string(body);
     message = fmt::format("the provider answered {}", status);
   } else {
     message = anthropic::ErrorMessage(body);
@@ -73,11 +78,22 @@ std::string RefusalBody(const Deployment& d, int status, std::string_view body) 
                              {"code", nullptr}}}});
 }
 
-// Statuses a client should see for an upstream's refusal: its own mistakes pass through; the
-// provider refusing Chorus's credentials, or answering with a redirect, is a gateway failure.
-int RefusalStatus(int status) {
-  if (status < 400 || status == 401 || status == 403) return 502;  // 1xx/3xx: redirects are not followed
-  return status;
+// A provider's 4xx that is the caller's own doing — a request it cannot take — goes back to the
+// caller as the provider said it. Every other answer but a 2xx is the deployment failing, and the
+// next one is tried: credentials refused (401, 403; their bodies can quote the key, so they are
+// never relayed), an account out of credit (402), a model the provider does not have (404), a
+// timeout (408), rate limits (429), errors (5xx), redirects (not followed).
+bool IsCallersMistake(int status) { return status == 400 || status == 413 || status == 415 || status == 422; }
+
+Error DeploymentFailure(const Deployment& d, int status) {
+  if (status == 401 || status == 403) {
+    return {ErrorCode::kUpstream, fmt::format("provider '{}' refused the credentials it was called with ({})",
+                                              d.provider, status), {}};
+  }
+  const ErrorCode code = status == 429   ? ErrorCode::kRateLimited
+                         : status == 408 ? ErrorCode::kDeadlineExceeded
+                                         : ErrorCode::kUpstream;
+  return {code, fmt::format("provider '{}' answered {}", d.provider, status), {}};
 }
 
 int StatusOf(ErrorCode code) {
@@ -172,15 +188,14 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, b
       opened->stream = std::make_unique<ChatStream>(*this, std::move(state));
       co_return opened;
     }
-    if (status == 429 || status >= 500) {
-      last = Error{status == 429 ? ErrorCode::kRateLimited : ErrorCode::kUpstream,
-                   fmt::format("provider '{}' answered {}", d.provider, status), {}};
+    if (!IsCallersMistake(status)) {
+      last = DeploymentFailure(d, status);
       continue;
     }
     auto refusal = co_await (*sent)->ReadAll(kRefusalBytes);
     auto opened = std::make_unique<Opened>();
     opened->refused.emplace();
-    opened->refused->status = RefusalStatus(status);
+    opened->refused->status = status;
     opened->refused->body = RefusalBody(d, status, refusal ? std::string_view(*refusal) : std::string_view());
     opened->refused->provider = d.provider;
     Report(*state, opened->refused->status, Usage{});

@@ -153,7 +153,7 @@ class Gateway {
 
 // An opened upstream stream, or the upstream's refusal of the request.
 struct Gateway::Opened {
-  std::optional<ChatOutcome> refused;  // set when the upstream answered 4xx
+  std::optional<ChatOutcome> refused;  // set when the provider refused the caller's request (400, 413, 415, 422)
   std::unique_ptr<ChatStream> stream;  // set otherwise
 };
 

@@ -310,6 +310,57 @@ TEST_F(GatewayTest, ARefusalPassesThroughWithoutFallback) {
   EXPECT_EQ(fake.Requests() + spare.Requests(), 0);
 }
 
+TEST_F(GatewayTest, ACallersMistakePassesThroughWithoutFallback) {
+  FakeLlm picky, spare;
+  picky.SetMode(FakeLlm::Mode::kRefuse);
+  const std::string said =
+      R"({"error":{"message":"max_tokens is too large","type":"invalid_request_error","param":"max_tokens","code":null}})";
+  for (int status : {400, 413, 415, 422}) {
+    picky.SetRefusal(status, said);
+    Use({Provider("picky", picky, 100), Provider("spare", spare, 1)});
+    auto outcome = Complete(Call());
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->status, status);
+    EXPECT_EQ(outcome->body, said) << "the provider's own error, as it said it";
+    EXPECT_EQ(usage_.records().back().status, status);
+  }
+  EXPECT_EQ(spare.Requests(), 0);
+  // An error that is not OpenAI's error object is replaced by one: there is one error shape.
+  for (std::string_view odd : {R"({"error":"bad"})", R"({"error":{"detail":"x"}})", "[1]", "<html>no</html>"}) {
+    picky.SetRefusal(400, std::string(odd));
+    Use({Provider("picky", picky)});
+    auto outcome = Complete(Call());
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    const json::value body = json::parse(outcome->body);
+    EXPECT_EQ(body.at("error").at("message"), "the provider answered 400") << odd;
+  }
+}
+
+TEST_F(GatewayTest, AProvidersOtherRefusalsAreItsFailureAndTheNextIsTried) {
+  FakeLlm refusing, spare;
+  refusing.SetMode(FakeLlm::Mode::kRefuse);
+  for (int status : {401, 402, 403, 404, 405, 408, 409, 301}) {
+    // Like OpenAI's own 401, the body quotes the key it was called with.
+    refusing.SetRefusal(status, R"({"error":{"message":"Incorrect API key provided: sk-picky-secret","type":"x"}})");
+    Use({Provider("refusing", refusing, 100), Provider("spare", spare, 1)});
+    auto outcome = Complete(Call());
+    ASSERT_TRUE(outcome) << status << ": " << outcome.error().message;
+    EXPECT_EQ(outcome->provider, "spare") << status;
+  }
+  Use({Provider("refusing", refusing)});
+  refusing.SetRefusal(401, R"({"error":{"message":"Incorrect API key provided: sk-picky-secret","type":"x"}})");
+  auto alone = Complete(Call());
+  ASSERT_FALSE(alone);
+  EXPECT_EQ(alone.error().code, ErrorCode::kUpstream);
+  EXPECT_NE(alone.error().message.find("refused the credentials"), std::string::npos) << alone.error().message;
+  EXPECT_EQ(alone.error().message.find("sk-picky"), std::string::npos) << "the provider's words about a key stay out";
+  EXPECT_EQ(usage_.records().back().status, 502);
+  refusing.SetRefusal(408, "{}");
+  auto slow = Complete(Call());
+  ASSERT_FALSE(slow);
+  EXPECT_EQ(slow.error().code, ErrorCode::kDeadlineExceeded);
+}
+
 TEST_F(GatewayTest, TranslatesAnthropicBothWays) {
   FakeLlm claude(FakeLlm::Kind::kAnthropic);
   Use({Provider("claude", claude)});

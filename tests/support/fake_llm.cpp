@@ -113,6 +113,12 @@ void FakeLlm::SetModels(std::vector<std::string> ids) {
   config_.models = std::move(ids);
 }
 
+void FakeLlm::SetRefusal(int status, std::string body) {
+  std::lock_guard lock(mu_);
+  config_.refusal_status = status;
+  config_.refusal_body = std::move(body);
+}
+
 bool FakeLlm::WaitForRequests(int n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   return changed_.wait_for(lock, timeout, [&] { return requests_.load() >= n; });
@@ -245,9 +251,9 @@ http::Response FakeLlm::ProviderError(int status, std::string_view type, std::st
   return http::Response::Json(status, json::serialize(body));
 }
 
-Task<std::optional<http::Response>> FakeLlm::Misbehave(Mode mode, bool stream) {
+Task<std::optional<http::Response>> FakeLlm::Misbehave(const Config& config, bool stream) {
   const bool openai = kind_ == Kind::kOpenAi;
-  switch (mode) {
+  switch (config.mode) {
     case Mode::kNormal:
       co_return std::nullopt;
     case Mode::kFail500:
@@ -278,6 +284,8 @@ Task<std::optional<http::Response>> FakeLlm::Misbehave(Mode mode, bool stream) {
       };
       co_return response;
     }
+    case Mode::kRefuse:
+      co_return http::Response::Json(config.refusal_status, config.refusal_body);
     case Mode::kCloseAfterHeaders: {
       http::Response response;
       if (stream) {
@@ -300,7 +308,7 @@ Task<http::Response> FakeLlm::Models(http::Request& request) {
   if (std::optional<http::Response> denied = Unauthorized(request)) co_return std::move(*denied);
   const Config config = Snapshot();
   const bool no_stream = false;
-  std::optional<http::Response> bad = co_await Misbehave(config.mode, no_stream);
+  std::optional<http::Response> bad = co_await Misbehave(config, no_stream);
   if (bad) co_return std::move(*bad);
   // Both dialects' fields: OpenAI's (object, created, owned_by) and Anthropic's (type, display_name,
   // created_at, has_more, first_id, last_id).

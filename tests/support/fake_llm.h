@@ -21,6 +21,7 @@
 //   kEndless                streams send content events every 1 ms, a plain body sends 64 KB pieces,
 //                           both until the client goes away (or the fake shuts down)
 //   kCloseAfterHeaders      200 headers, then the connection is dropped (the chunked body never ends)
+//   kRefuse                 the status and JSON body given to SetRefusal, as they are
 //
 // The destructor shuts the server down: hung and endless requests notice within ~10 ms, and a
 // write stuck on a client that stopped reading is cut off after a 2 s grace.
@@ -57,7 +58,7 @@ namespace chorus::testing {
 class FakeLlm {
  public:
   enum class Kind { kOpenAi, kAnthropic };
-  enum class Mode { kNormal, kFail500, kFail429, kHang, kMalformedJson, kEndless, kCloseAfterHeaders };
+  enum class Mode { kNormal, kFail500, kFail429, kHang, kMalformedJson, kEndless, kCloseAfterHeaders, kRefuse };
 
   struct RecordedRequest {
     std::string method;  // "POST"
@@ -92,6 +93,7 @@ class FakeLlm {
   void SetBurst(bool burst);                        // default false
   void SetUsage(int prompt_tokens, int completion_tokens);  // default 7 and 5
   void SetModels(std::vector<std::string> ids);     // GET /v1/models, default {"fake-model"}
+  void SetRefusal(int status, std::string body);    // what kRefuse answers, default 400 and an OpenAI error
 
   // Records.
   int Requests() const { return requests_.load(); }
@@ -114,6 +116,9 @@ class FakeLlm {
     int prompt_tokens = 7;
     int completion_tokens = 5;
     std::vector<std::string> models{"fake-model"};
+    int refusal_status = 400;
+    std::string refusal_body =
+        R"({"error":{"message":"The fake refused.","type":"invalid_request_error","param":null,"code":null}})";
   };
 
   // Shared (fake_llm.cpp).
@@ -135,7 +140,7 @@ class FakeLlm {
   // The error shape of this kind's provider.
   http::Response ProviderError(int status, std::string_view type, std::string_view message) const;
   // Every mode but kNormal and a streamed kEndless (which is the dialect's); nullopt for those.
-  Task<std::optional<http::Response>> Misbehave(Mode mode, bool stream);
+  Task<std::optional<http::Response>> Misbehave(const Config& config, bool stream);
   Task<http::Response> Models(http::Request& request);
   // The text split into `n` pieces on UTF-8 character boundaries (fewer when it is short).
   static std::vector<std::string> SplitPieces(std::string_view text, int n);

@@ -38,7 +38,7 @@ std::optional<double> AudioSeconds(std::string_view bytes) {
 Task<http::Response> FakeLlm::OpenAiTranscription(http::Request& request) {
   Record(request);
   const Config config = Snapshot();
-  std::optional<http::Response> bad = co_await Misbehave(config.mode, /*stream=*/false);
+  std::optional<http::Response> bad = co_await Misbehave(config, /*stream=*/false);
   if (bad) co_return std::move(*bad);
   auto form = http::ParseMultipart(request);
   if (!form) co_return ProviderError(400, "invalid_request_error", form.error().message);
@@ -72,7 +72,7 @@ Task<http::Response> FakeLlm::OpenAiTranscription(http::Request& request) {
 Task<http::Response> FakeLlm::OpenAiSpeech(http::Request& request) {
   Record(request);
   const Config config = Snapshot();
-  std::optional<http::Response> bad = co_await Misbehave(config.mode, /*stream=*/false);
+  std::optional<http::Response> bad = co_await Misbehave(config, /*stream=*/false);
   if (bad) co_return std::move(*bad);
   boost::system::error_code ec;
   const json::value body = json::parse(request.body(), ec);

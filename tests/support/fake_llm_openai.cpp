@@ -189,7 +189,7 @@ Task<http::Response> FakeLlm::OpenAiChat(http::Request& request) {
   std::optional<json::object> body = ParseObject(request.body());
   if (!body) co_return ProviderError(400, "invalid_request_error", "The request body is not a JSON object.");
   const bool stream = BoolField(*body, "stream");
-  std::optional<http::Response> bad = co_await Misbehave(config.mode, stream);
+  std::optional<http::Response> bad = co_await Misbehave(config, stream);
   if (bad) co_return std::move(*bad);
 
   Exchange x;
