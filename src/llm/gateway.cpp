@@ -126,7 +126,9 @@ Gateway::Gateway(const RegistryHolder& registry, const http::client::UpstreamCli
 
 Gateway::~Gateway() = default;
 
-void Gateway::Report(const ChatStream::State& s, int status, const Usage& usage) {
+void Gateway::Report(ChatStream::State& s, int status, const Usage& usage) {
+  if (s.reported) return;
+  s.reported = true;
   UsageRecord record;
   record.user_id = s.call.user_id;
   record.conversation_id = s.call.conversation_id;
@@ -175,6 +177,7 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, b
     }
     auto body = UpstreamBody(d, c.body, stream);
     if (!body) co_return Unexpected(std::move(body).error());
+    state->request_bytes = body->size();
     auto request = RequestFor(d, key, std::move(*body));
     auto sent = co_await client_.Send(*endpoint, request, settings_.timeouts);
     if (!sent) {

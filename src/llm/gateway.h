@@ -107,9 +107,10 @@ class ChatStream {
  public:
   struct State;
   ChatStream(Gateway& gateway, std::unique_ptr<State> state);
-  ~ChatStream();
+  ~ChatStream();  // a stream never relayed (its client gone first) is recorded as 499 then
   // Relays the upstream's events to `sink` as OpenAI chunks, then `[DONE]`; an upstream failure
-  // after the first byte becomes a final `{"error":…}` event (never a retry). Records usage.
+  // after the first byte becomes a final `{"error":…}` event (never a retry). Records usage: the
+  // provider's, or for a stream cut short before the provider counted it, an estimate.
   Task<ChatOutcome> Relay(EventSink& sink);
 
  private:
@@ -141,8 +142,8 @@ class Gateway {
   friend class ChatStream;
   struct Settle;
   Task<Result<std::unique_ptr<Opened>>> OpenAny(ChatCall call, bool stream);
-  // Hands one usage record for the call to the usage sink.
-  void Report(const ChatStream::State& state, int status, const Usage& usage);
+  // Hands the call's one usage record to the usage sink; later reports of the same call are ignored.
+  void Report(ChatStream::State& state, int status, const Usage& usage);
 
   const RegistryHolder& registry_;
   const http::client::UpstreamClient& client_;

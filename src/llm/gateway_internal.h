@@ -21,7 +21,15 @@ struct ChatStream::State {
   std::string model;  // the name the caller used
   bool client_wants_usage = false;  // stream_options.include_usage as the client sent it
   Clock::time_point start;
+  size_t request_bytes = 0;  // of the body sent to the deployment that answered
+  bool reported = false;     // the call's usage record was handed over
 };
+
+// A stream's usage when the provider did not count the whole of it (cut short before its last
+// chunk, or a provider that ignores include_usage), since the provider bills what it generated all
+// the same: a prompt it did not count from the bytes sent, and at least a token for each chunk
+// relayed (OpenAI-style streams send about one token per chunk; Anthropic counts output at the end).
+Usage EstimateStreamUsage(Usage reported, size_t request_bytes, int64_t chunks);
 
 // stream_options.include_usage of a request.
 bool ClientWantsUsage(const boost::json::object& body);

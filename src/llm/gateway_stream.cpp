@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 #include <vector>
@@ -25,6 +26,7 @@ struct Relayed {
   std::vector<std::string> pending;  // payloads to send to the caller
   Usage usage;
   std::string text;
+  int64_t chunks = 0;  // payloads sent to the caller
   bool done = false;
 };
 
@@ -70,8 +72,6 @@ std::string ErrorEvent(std::string_view message) {
 
 ChatStream::ChatStream(Gateway& gateway, std::unique_ptr<State> state) : gateway_(gateway), state_(std::move(state)) {}
 
-ChatStream::~ChatStream() = default;
-
 Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
   State& s = *state_;
   const Deployment& d = *s.deployment;
@@ -105,6 +105,7 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
     if (!relayed.pending.empty()) {
       const bool sent = co_await sink.Send(relayed.pending);  // (GCC 12: not inside the condition, see base/async.h)
       client_gone = !sent;
+      relayed.chunks += static_cast<int64_t>(relayed.pending.size());
       relayed.pending.clear();
     }
     if (!fed) failure = std::move(fed).error();
@@ -135,8 +136,24 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
     }
     outcome.status = 200;
   }
-  gateway_.Report(s, outcome.status, outcome.usage);
+  // The call is metered with the provider's count when it gave one for the whole stream; the
+  // outcome keeps what the provider said (a conversation estimates its reply from the text).
+  const bool counted = relayed.usage.reported && outcome.status == 200;
+  gateway_.Report(s, outcome.status,
+                  counted ? relayed.usage : EstimateStreamUsage(relayed.usage, s.request_bytes, relayed.chunks));
   co_return outcome;
+}
+
+ChatStream::~ChatStream() {
+  // Opened but never relayed: the client went before the stream began. The provider has the prompt.
+  if (state_ && state_->deployment) gateway_.Report(*state_, 499, EstimateStreamUsage({}, state_->request_bytes, 0));
+}
+
+Usage EstimateStreamUsage(Usage reported, size_t request_bytes, int64_t chunks) {
+  Usage u = reported;
+  if (u.input_tokens == 0) u.input_tokens = EstimateTokens(request_bytes);
+  u.output_tokens = std::max(u.output_tokens, ClampTokens(chunks));
+  return u;
 }
 
 }  // namespace chorus::llm

@@ -1,6 +1,7 @@
 // The gateway against fake OpenAI-compatible and Anthropic upstreams on loopback: relaying,
 // timing, usage, fallback, refusals, misbehaving providers and disconnecting clients.
 #include "llm/gateway.h"
+#include "llm/gateway_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -296,6 +297,53 @@ TEST_F(GatewayTest, AClientHangingUpCancelsTheUpstream) {
   ChatOutcome outcome = Stream(Call(true), sink);
   EXPECT_EQ(outcome.status, 499);
   EXPECT_TRUE(fake.WaitForClientGone(1, 3s)) << "the provider saw its stream cancelled";
+  // The provider bills what it generated, though its usage chunk never came: an estimate is metered.
+  const auto records = usage_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status, 499);
+  EXPECT_EQ(records[0].input_tokens, EstimateTokens(fake.LastRequest()->body.size()));
+  EXPECT_GT(records[0].input_tokens, 0);
+  EXPECT_GE(records[0].output_tokens, 3) << "a token for each chunk relayed";
+  EXPECT_GT(records[0].cost, 0);
+}
+
+TEST_F(GatewayTest, AStreamCutShortKeepsTheCountsTheProviderGave) {
+  FakeLlm claude(FakeLlm::Kind::kAnthropic);  // counts the prompt in its first event, the output at the end
+  claude.SetChunks(6);
+  claude.SetDelay(5ms);
+  Use({Provider("claude", claude)});
+  CollectingSink sink(/*hang_up_after=*/4);
+  ChatOutcome outcome = Stream(Call(true), sink);
+  EXPECT_EQ(outcome.status, 499);
+  const auto records = usage_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].input_tokens, 7) << "the provider's own count of the prompt";
+  EXPECT_GE(records[0].output_tokens, 4);
+}
+
+TEST_F(GatewayTest, AStreamNeverRelayedIsMeteredWhenDropped) {
+  FakeLlm fake;
+  Use({Provider("primary", fake)});
+  auto opened = RunTask(gateway_->Open(Call(true)));
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_TRUE(usage_.records().empty());
+  opened->reset();  // the client went before the stream began: the provider has the prompt
+  const auto records = usage_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status, 499);
+  EXPECT_EQ(records[0].input_tokens, EstimateTokens(fake.LastRequest()->body.size()));
+  EXPECT_EQ(records[0].output_tokens, 0);
+}
+
+TEST(EstimateStreamUsageTest, FillsInWhatTheProviderDidNotCount) {
+  const Usage none = EstimateStreamUsage({}, 401, 9);
+  EXPECT_EQ(none.input_tokens, 101) << "~4 bytes a token, rounded up";
+  EXPECT_EQ(none.output_tokens, 9);
+  const Usage some = EstimateStreamUsage({.input_tokens = 12, .output_tokens = 30, .reported = true}, 401, 9);
+  EXPECT_EQ(some.input_tokens, 12);
+  EXPECT_EQ(some.output_tokens, 30) << "more than the chunks: the provider's count";
+  EXPECT_EQ(EstimateStreamUsage({.input_tokens = 12, .output_tokens = 1, .reported = true}, 401, 9).output_tokens, 9);
+  EXPECT_EQ(EstimateStreamUsage({}, 0, 0).input_tokens, 0);
 }
 
 TEST_F(GatewayTest, ARefusalPassesThroughWithoutFallback) {

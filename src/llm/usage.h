@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 namespace chorus::llm {
@@ -11,6 +12,10 @@ namespace chorus::llm {
 // so that sums cannot overflow and the row is never refused for it.
 inline constexpr int64_t kMaxTokens = INT32_MAX;
 constexpr int64_t ClampTokens(int64_t reported) { return std::clamp<int64_t>(reported, 0, kMaxTokens); }
+
+// Tokens estimated from bytes of text, ~4 to a token (OpenAI's rule of thumb for English), where no
+// provider count is at hand.
+constexpr int64_t EstimateTokens(std::size_t bytes) { return ClampTokens(static_cast<int64_t>((bytes + 3) / 4)); }
 
 struct Usage {
   int64_t input_tokens = 0;   // prompt_tokens (OpenAI) / input_tokens (Anthropic)

@@ -15,16 +15,20 @@ using store::Connection;
 constexpr int kHistoryRows = 200;        // messages read to build the context
 constexpr size_t kMaxContentBytes = 256 * 1024;
 
-int64_t EstimateTokens(const std::string& text) { return static_cast<int64_t>(text.size() + 3) / 4 + 4; }
+constexpr int64_t kTokensPerMessage = 4;  // a message's role and framing, as OpenAI counts them
 
-int64_t TokensOf(const store::Message& m) { return m.token_count ? *m.token_count + 4 : EstimateTokens(m.content); }
+// What a message takes of the context window: its stored count (the provider's for replies), or
+// an estimate from its text.
+int64_t TokensOf(const store::Message& m) {
+  return m.token_count.value_or(llm::EstimateTokens(m.content.size())) + kTokensPerMessage;
+}
 
 }  // namespace
 
 std::vector<store::Message> ConversationService::Trim(std::vector<store::Message> history, int64_t window,
                                                       size_t system_bytes) {
   // Room for the reply: a quarter of the window, at least 256 tokens.
-  int64_t budget = window - std::max<int64_t>(256, window / 4) - EstimateTokens(std::string(system_bytes, ' '));
+  int64_t budget = window - std::max<int64_t>(256, window / 4) - llm::EstimateTokens(system_bytes) - kTokensPerMessage;
   size_t keep = 0;
   for (size_t i = history.size(); i > 0; --i) {
     const int64_t cost = TokensOf(history[i - 1]);
@@ -83,7 +87,7 @@ Task<Result<ConversationService::Prepared>> ConversationService::Prepare(const C
   auto loaded = co_await db_.Write([&](Connection& conn) -> Result<Loaded> {
     Loaded l;
     CHORUS_ASSIGN_OR_RETURN(l.conversation, store::conversations::Get(conn, caller.user_id, id));
-    store::NewMessage m{.role = "user", .content = content, .token_count = EstimateTokens(content)};
+    store::NewMessage m{.role = "user", .content = content, .token_count = llm::EstimateTokens(content.size())};
     CHORUS_ASSIGN_OR_RETURN(l.user_message, store::messages::Append(conn, id, m));
     CHORUS_ASSIGN_OR_RETURN(l.history, store::messages::Recent(conn, id, kHistoryRows));
     return l;
@@ -110,7 +114,7 @@ Task<Result<ConversationService::Prepared>> ConversationService::Prepare(const C
 
 Task<Result<store::Message>> ConversationService::StoreReply(const store::Conversation& c,
                                                              const llm::ChatOutcome& outcome) {
-  const int64_t tokens = outcome.usage.reported ? outcome.usage.output_tokens : EstimateTokens(outcome.text);
+  const int64_t tokens = outcome.usage.reported ? outcome.usage.output_tokens : llm::EstimateTokens(outcome.text.size());
   const std::string provider_metadata = json::serialize(json::object{
       {"provider", outcome.provider}, {"model", c.model}, {"input_tokens", outcome.usage.input_tokens},
       {"output_tokens", outcome.usage.output_tokens}});
