@@ -73,7 +73,8 @@ std::string ErrorMessage(std::string_view body);
 // as OpenAI does.
 class StreamTranslator {
  public:
-  StreamTranslator(std::string model, int64_t created, bool include_usage);
+  // `text`, when given, gets the reply's text appended as it arrives (for callers that store it).
+  StreamTranslator(std::string model, int64_t created, bool include_usage, std::string* text = nullptr);
 
   // Feeds one SSE event (`event` may be empty: the "type" inside `data` is used then). Appends zero or
   // more chunks to `out`. Errors: kUpstream for an "error" event (with its message), for data that is
@@ -84,8 +85,6 @@ class StreamTranslator {
   bool done() const { return done_; }
   // Token counts so far (cumulative: message_delta's counts replace message_start's).
   const Usage& usage() const { return usage_; }
-  // The assistant's reply text accumulated from text deltas, for callers that store it.
-  const std::string& text() const { return text_; }
 
  private:
   Status Dispatch(std::string_view type, const boost::json::object& payload, std::vector<std::string>& out);
@@ -108,7 +107,7 @@ class StreamTranslator {
   int tool_calls_ = 0;                 // tool_use blocks seen so far
   std::map<int64_t, int> tool_index_;  // Anthropic content block index -> OpenAI tool_calls index
   Usage usage_;
-  std::string text_;
+  std::string* const text_;
 };
 
 }  // namespace chorus::llm::anthropic

@@ -128,8 +128,8 @@ std::string ErrorMessage(std::string_view body) {
   return std::string(message.empty() ? kGenericError : message);
 }
 
-StreamTranslator::StreamTranslator(std::string model, int64_t created, bool include_usage)
-    : model_(std::move(model)), created_(created), include_usage_(include_usage) {}
+StreamTranslator::StreamTranslator(std::string model, int64_t created, bool include_usage, std::string* text)
+    : model_(std::move(model)), created_(created), include_usage_(include_usage), text_(text) {}
 
 Status StreamTranslator::OnEvent(std::string_view event, std::string_view data, std::vector<std::string>& out) {
   if (done_) return Ok();
@@ -214,7 +214,7 @@ void StreamTranslator::OnMessageStop(std::vector<std::string>& out) {
 
 void StreamTranslator::EmitText(std::string_view text, std::vector<std::string>& out) {
   if (text.empty()) return;
-  text_ += text;
+  if (text_) text_->append(text);
   out.push_back(Chunk(json::object{{"content", text}}));
 }
 

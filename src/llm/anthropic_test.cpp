@@ -266,7 +266,8 @@ const char* const kMessageStart =
         "model":"claude-x","stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}})";
 
 TEST(AnthropicStreamTest, TextStreamBecomesChunksEndingWithUsage) {
-  StreamTranslator t("gpt-4o", 1700000000, /*include_usage=*/true);
+  std::string text;
+  StreamTranslator t("gpt-4o", 1700000000, /*include_usage=*/true, &text);
   const std::vector<json::value> chunks =
       Feed(t, {
                   {"message_start", kMessageStart},
@@ -293,14 +294,15 @@ TEST(AnthropicStreamTest, TextStreamBecomesChunksEndingWithUsage) {
       "model":"gpt-4o","choices":[],"usage":{"prompt_tokens":25,"completion_tokens":9,"total_tokens":34}})"))
       << chunks[4];
   EXPECT_TRUE(t.done());
-  EXPECT_EQ(t.text(), "Hello");
+  EXPECT_EQ(text, "Hello");
   EXPECT_EQ(t.usage().input_tokens, 25);
   EXPECT_EQ(t.usage().output_tokens, 9);
   EXPECT_TRUE(t.usage().reported);
 }
 
 TEST(AnthropicStreamTest, ToolUseBlocksBecomeIndexedToolCallDeltas) {
-  StreamTranslator t("gpt-4o", 5, /*include_usage=*/false);
+  std::string text;
+  StreamTranslator t("gpt-4o", 5, /*include_usage=*/false, &text);
   const std::vector<json::value> chunks =
       Feed(t, {
                   {"message_start", kMessageStart},
@@ -335,7 +337,7 @@ TEST(AnthropicStreamTest, ToolUseBlocksBecomeIndexedToolCallDeltas) {
   for (const json::value& chunk : chunks) EXPECT_FALSE(chunk.as_object().contains("usage")) << chunk;
   EXPECT_TRUE(t.done());
   EXPECT_EQ(t.usage().output_tokens, 30);
-  EXPECT_EQ(t.text(), "Ok.");
+  EXPECT_EQ(text, "Ok.");
 }
 
 TEST(AnthropicStreamTest, ErrorEventsAndMalformedDataAreUpstreamErrors) {

@@ -75,11 +75,13 @@ ChatStream::ChatStream(Gateway& gateway, std::unique_ptr<State> state) : gateway
 Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
   State& s = *state_;
   const Deployment& d = *s.deployment;
+  Relayed relayed;
   OpenAiEvents openai(s.client_wants_usage, s.call.collect_text);
   std::optional<anthropic::StreamTranslator> anthropic;
-  if (d.kind == ProviderKind::kAnthropic) anthropic.emplace(s.model, std::time(nullptr), s.client_wants_usage);
-
-  Relayed relayed;
+  if (d.kind == ProviderKind::kAnthropic) {
+    anthropic.emplace(s.model, std::time(nullptr), s.client_wants_usage, s.call.collect_text ? &relayed.text : nullptr);
+  }
+  const size_t max_text = gateway_.settings_.max_response_bytes;
   SseParser parser;
   auto on_event = [&](std::string_view event, std::string_view data) -> Status {
     if (!anthropic) return openai.OnEvent(data, relayed);
@@ -109,14 +111,14 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
       relayed.pending.clear();
     }
     if (!fed) failure = std::move(fed).error();
+    if (!failure && relayed.text.size() > max_text) {  // kept for a conversation: bounded like a whole reply
+      failure = Error{ErrorCode::kUpstream, fmt::format("the reply is longer than {} bytes", max_text), {}};
+    }
   }
 
   ChatOutcome outcome;
   outcome.provider = d.provider;
-  if (anthropic) {
-    relayed.usage = anthropic->usage();
-    relayed.text = anthropic->text();
-  }
+  if (anthropic) relayed.usage = anthropic->usage();
   outcome.usage = relayed.usage;
   outcome.text = std::move(relayed.text);
   if (client_gone) {

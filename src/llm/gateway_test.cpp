@@ -273,6 +273,22 @@ TEST_F(GatewayTest, MalformedAndEndlessResponsesGiveCleanErrors) {
   EXPECT_EQ(endless.error().code, ErrorCode::kUpstream) << "cut off at max_response_bytes";
 }
 
+TEST_F(GatewayTest, AnEndlessReplyKeptForAConversationIsCutOff) {
+  for (auto kind : {FakeLlm::Kind::kOpenAi, FakeLlm::Kind::kAnthropic}) {
+    FakeLlm fake(kind);
+    fake.SetMode(FakeLlm::Mode::kEndless);  // a byte of text a millisecond, never ending
+    Use({Provider("primary", fake)}, GatewaySettings{.max_response_bytes = 64});
+    CollectingSink sink;
+    ChatCall call = Call(true);
+    ASSERT_TRUE(call.collect_text);
+    ChatOutcome outcome = Stream(std::move(call), sink);
+    EXPECT_EQ(outcome.status, 502);
+    ASSERT_FALSE(sink.events.empty());
+    EXPECT_NE(sink.events.back().find("longer than 64 bytes"), std::string::npos) << sink.events.back();
+    EXPECT_LE(outcome.text.size(), 64u + 16u) << "the text kept stops at the bound (a piece over it at most)";
+  }
+}
+
 TEST_F(GatewayTest, EventsThatArriveTogetherLeaveTogether) {
   FakeLlm fake;
   fake.SetChunks(5);
