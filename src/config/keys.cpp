@@ -329,7 +329,9 @@ std::vector<KeyDef> BuildTable() {
                [](auto& c) -> auto& { return c.llm.first_byte_timeout; }, milliseconds(10), hours(1)),
       Duration("llm.idle_timeout", "Longest silence between two pieces of a provider's response.",
                [](auto& c) -> auto& { return c.llm.idle_timeout; }, milliseconds(10), hours(1)),
-      Size("llm.max_response_bytes", "Largest whole (non-streamed) response accepted from a provider, and longest reply text a conversation keeps from a stream.",
+      Size("llm.max_response_bytes",
+           "Largest whole (non-streamed) response accepted from a provider, and longest reply text a "
+           "conversation keeps from a stream.",
            [](auto& c) -> auto& { return c.llm.max_response_bytes; }, 1024, 1ULL << 30),
       Int("llm.max_attempts",
           "Deployments tried for one request when a connection fails, times out, or answers 429/5xx "
