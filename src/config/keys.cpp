@@ -334,8 +334,8 @@ std::vector<KeyDef> BuildTable() {
            "conversation keeps from a stream.",
            [](auto& c) -> auto& { return c.llm.max_response_bytes; }, 1024, 1ULL << 30),
       Int("llm.max_attempts",
-          "Deployments tried for one request when a connection fails, times out, or answers 429/5xx "
-          "before anything reached the client.",
+          "Deployments tried for one request when a connection fails, times out, or answers anything but "
+          "2xx or the caller's own mistake (400, 413, 415, 422), before anything reached the client.",
           [](auto& c) -> auto& { return c.llm.max_attempts; }, 1, 10),
       Duration("llm.fallback_backoff", "Pause before the second attempt; it doubles for each further one.",
                [](auto& c) -> auto& { return c.llm.fallback_backoff; }, milliseconds(0), seconds(60)),
