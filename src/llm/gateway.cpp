@@ -142,7 +142,15 @@ void Gateway::Report(ChatStream::State& s, int status, const Usage& usage) {
   usage_.Record(std::move(record));
 }
 
-Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, bool stream) {
+Task<Status> Gateway::ReadWhole(ChatStream::State& s, ChatOutcome& outcome) {
+  outcome = ChatOutcome{};
+  auto body = co_await s.response->ReadAll(settings_.max_response_bytes);
+  if (!body) co_return Unexpected(std::move(body).error());
+  co_return ParseCompletion(*s.deployment, s.model, std::move(*body), s.call.collect_text, outcome);
+}
+
+Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, ChatOutcome* whole) {
+  const bool stream = whole == nullptr;
   // The state owns the call from here on: the body moves once, keeping the arena it was parsed into.
   auto state = std::unique_ptr<ChatStream::State>(new ChatStream::State{.call = std::move(call)});
   ChatCall& c = state->call;
@@ -187,6 +195,16 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, b
     const int status = (*sent)->status();
     if (status >= 200 && status < 300) {
       state->response = std::move(*sent);
+      if (whole) {
+        // Nothing has reached the client yet: an answer that breaks off, stalls or is malformed is
+        // this deployment failing like any other.
+        auto read = co_await ReadWhole(*state, *whole);
+        if (!read) {
+          state->response.reset();
+          last = std::move(read).error();
+          continue;
+        }
+      }
       auto opened = std::make_unique<Opened>();
       opened->stream = std::make_unique<ChatStream>(*this, std::move(state));
       co_return opened;
@@ -210,26 +228,16 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, b
 }
 
 Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::Open(ChatCall call) {
-  co_return co_await OpenAny(std::move(call), true);
+  co_return co_await OpenAny(std::move(call), nullptr);
 }
 
 Task<Result<ChatOutcome>> Gateway::Complete(ChatCall call) {
-  auto opened = co_await OpenAny(std::move(call), false);
+  ChatOutcome outcome;
+  auto opened = co_await OpenAny(std::move(call), &outcome);
   if (!opened) co_return Unexpected(std::move(opened).error());
   if ((*opened)->refused) co_return std::move(*(*opened)->refused);
   ChatStream::State& s = *(*opened)->stream->state_;
-  ChatOutcome outcome;
   outcome.provider = s.deployment->provider;
-  auto body = co_await s.response->ReadAll(settings_.max_response_bytes);
-  if (!body) {
-    Report(s, StatusOf(body.error().code), Usage{});
-    co_return Unexpected(std::move(body).error());
-  }
-  auto parsed = ParseCompletion(*s.deployment, s.model, std::move(*body), s.call.collect_text, outcome);
-  if (!parsed) {
-    Report(s, 502, Usage{});
-    co_return Unexpected(std::move(parsed).error());
-  }
   // The provider's connection goes back to the pool now (a slow client must not hold it); the rest
   // waits until the answer is out.
   s.response.reset();

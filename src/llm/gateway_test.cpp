@@ -32,6 +32,10 @@ class RecordingUsage : public UsageSink {
     std::lock_guard lock(mu_);
     return records_;
   }
+  void Clear() {
+    std::lock_guard lock(mu_);
+    records_.clear();
+  }
 
  private:
   std::mutex mu_;
@@ -246,6 +250,25 @@ TEST_F(GatewayTest, EveryDeploymentFailingIsAnError) {
   EXPECT_EQ(outcome.error().code, ErrorCode::kRateLimited);
   ASSERT_EQ(usage_.records().size(), 1u);
   EXPECT_EQ(usage_.records()[0].status, 429);
+}
+
+TEST_F(GatewayTest, AWholeAnswerThatBreaksBeforeTheClientHasAnyOfItFallsBack) {
+  for (auto mode : {FakeLlm::Mode::kCloseAfterHeaders, FakeLlm::Mode::kMalformedJson, FakeLlm::Mode::kEndless}) {
+    FakeLlm breaking, spare;
+    breaking.SetMode(mode);
+    Use({Provider("breaking", breaking, 100), Provider("spare", spare, 1)},
+        GatewaySettings{.max_response_bytes = 1 << 20, .fallback_backoff = 1ms});
+    auto outcome = Complete(Call());
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->provider, "spare");
+    EXPECT_EQ(outcome->text, "Hello from fake");
+    EXPECT_EQ(outcome->usage.output_tokens, 5) << "the answer's own usage, not the broken one's";
+    EXPECT_EQ(breaking.Requests(), 1);
+    outcome->settle.reset();
+    ASSERT_EQ(usage_.records().size(), 1u) << "one call, one row";
+    EXPECT_EQ(usage_.records()[0].provider, "spare");
+    usage_.Clear();
+  }
 }
 
 TEST_F(GatewayTest, NeverRetriesOnceBytesWereSent) {
