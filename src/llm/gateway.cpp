@@ -96,12 +96,11 @@ Error DeploymentFailure(const Deployment& d, int status) {
   return {code, fmt::format("provider '{}' answered {}", d.provider, status), {}};
 }
 
+// The status a failed call is recorded with: what the caller is answered (http::StatusFor).
 int StatusOf(ErrorCode code) {
   switch (code) {
     case ErrorCode::kRateLimited: return 429;
     case ErrorCode::kDeadlineExceeded: return 504;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kInvalidArgument: return 400;
     default: return 502;
   }
 }
@@ -167,10 +166,18 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, C
   auto order = Registry::AttemptOrder(*route, settings_.random ? settings_.random() : FastRandom());
   if (order.size() > static_cast<size_t>(settings_.max_attempts)) order.resize(static_cast<size_t>(settings_.max_attempts));
   Error last{ErrorCode::kUpstream, "no deployment was tried", {}};
-  for (size_t i = 0; i < order.size(); ++i) {
-    const Deployment& d = *order[i];
+  std::optional<Error> untranslatable;  // why a deployment could not take the request
+  int attempts = 0;
+  for (const Deployment* deployment : order) {
+    const Deployment& d = *deployment;
+    auto body = UpstreamBody(d, c.body, stream);
+    if (!body) {
+      // A request this deployment's provider cannot take (Anthropic and n > 1, say): the next may.
+      untranslatable = std::move(body).error();
+      continue;
+    }
     state->deployment = &d;
-    if (i > 0) co_await Pause(settings_.fallback_backoff * (1 << (i - 1)));
+    if (attempts++ > 0) co_await Pause(settings_.fallback_backoff * (1 << (attempts - 2)));
     const http::client::Endpoint* endpoint = &d.endpoint;
     std::string key = d.api_key;
     std::optional<UserKey> own;
@@ -183,8 +190,6 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, C
       key = own->api_key;
       if (own->endpoint) endpoint = &*own->endpoint;
     }
-    auto body = UpstreamBody(d, c.body, stream);
-    if (!body) co_return Unexpected(std::move(body).error());
     state->request_bytes = body->size();
     auto request = RequestFor(d, key, std::move(*body));
     auto sent = co_await client_.Send(*endpoint, request, settings_.timeouts);
@@ -222,8 +227,13 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, C
     Report(*state, opened->refused->status, Usage{});
     co_return opened;
   }
-  Report(*state, StatusOf(last.code), Usage{});
-  co_return Unexpected(last.code,
+  if (attempts == 0 && untranslatable) co_return Unexpected(std::move(*untranslatable));
+  // The caller hears the last failure as a gateway's: rate limited, timed out, or a bad gateway.
+  const ErrorCode code = last.code == ErrorCode::kRateLimited || last.code == ErrorCode::kDeadlineExceeded
+                             ? last.code
+                             : ErrorCode::kUpstream;
+  Report(*state, StatusOf(code), Usage{});
+  co_return Unexpected(code,
                        fmt::format("every provider of model '{}' failed; the last: {}", state->model, last.message));
 }
 

@@ -250,6 +250,32 @@ TEST_F(GatewayTest, EveryDeploymentFailingIsAnError) {
   EXPECT_EQ(outcome.error().code, ErrorCode::kRateLimited);
   ASSERT_EQ(usage_.records().size(), 1u);
   EXPECT_EQ(usage_.records()[0].status, 429);
+  // A provider that cannot be reached is a bad gateway to the caller, recorded as what they were told.
+  ProviderSpec unreachable{.name = "unreachable", .base_url = "http://127.0.0.1:1/v1",
+                           .models = {{.name = "m", .upstream_model = "x"}}};
+  Use({unreachable});
+  auto refused = Complete(Call());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(usage_.records().back().status, 502);
+}
+
+TEST_F(GatewayTest, ADeploymentThatCannotTakeTheRequestIsPassedOver) {
+  FakeLlm claude(FakeLlm::Kind::kAnthropic), gpt;
+  Use({Provider("claude", claude, 100), Provider("gpt", gpt, 1)});
+  ChatCall two = Call();
+  two.body["n"] = 2;  // Anthropic has no n
+  auto served = Complete(std::move(two));
+  ASSERT_TRUE(served) << served.error().message;
+  EXPECT_EQ(served->provider, "gpt");
+  EXPECT_EQ(claude.Requests(), 0);
+  Use({Provider("claude", claude)});
+  ChatCall alone = Call();
+  alone.body["n"] = 2;
+  auto refused = Complete(std::move(alone));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument) << "no deployment could take it: the caller's mistake";
+  EXPECT_EQ(refused.error().param, "n");
 }
 
 TEST_F(GatewayTest, AWholeAnswerThatBreaksBeforeTheClientHasAnyOfItFallsBack) {

@@ -51,7 +51,8 @@ class UsageHandler {
   }
   bool on_array_begin(error_code&) {
     if (depth_ == 1 && key_ == Key::kChoices) in_choices_ = true;
-    if (depth_ == 2 && in_choices_) ++choices_begun_;  // an array in choices, though not a choice, is before any that follows
+    // An array in choices is no choice, but it comes before any that follow.
+    if (depth_ == 2 && in_choices_) ++choices_begun_;
     ++depth_;
     return true;
   }
