@@ -36,6 +36,10 @@ bool IsString(const json::value* v, std::string_view s) {
 
 json::object TextBlock(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
 
+// Anthropic refuses text blocks that are empty or only whitespace (OpenAI clients send an
+// assistant's "\n\n" before its tool calls): such text is left out.
+bool HasText(std::string_view text) { return text.find_first_not_of(" \t\r\n") != std::string_view::npos; }
+
 // A system, developer or tool message's text: a string, or text parts joined by "\n".
 Result<std::string> PlainText(const json::value* content, const std::string& where) {
   if (content == nullptr) return std::string();
@@ -78,7 +82,7 @@ Status AppendPart(const json::value& part, const std::string& where, json::array
   if (IsString(type, "text") || IsString(type, "refusal")) {
     const json::value* text = Field(&part, type->get_string());
     if (text == nullptr || !text->is_string()) return Invalid(where + ": a text part needs a string", "messages");
-    if (!text->get_string().empty()) blocks.push_back(TextBlock(text->get_string()));
+    if (HasText(text->get_string())) blocks.push_back(TextBlock(text->get_string()));
     return Ok();
   }
   if (IsString(type, "image_url")) {
@@ -94,7 +98,7 @@ Result<json::array> ContentBlocks(const json::value* content, const std::string&
   json::array blocks;
   if (content == nullptr) return blocks;
   if (const json::string* s = content->if_string()) {
-    if (!s->empty()) blocks.push_back(TextBlock(*s));
+    if (HasText(*s)) blocks.push_back(TextBlock(*s));
     return blocks;
   }
   const json::array* parts = content->if_array();
@@ -110,7 +114,7 @@ Result<json::object> ToolInput(const json::value* arguments, const std::string& 
   if (const json::object* already = arguments->if_object()) return *already;
   const json::string* text = arguments->if_string();
   if (text == nullptr) return Invalid(where + ".function.arguments must be a string", "messages");
-  if (std::string_view(*text).find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
+  if (!HasText(*text)) return json::object();
   boost::system::error_code ec;
   json::value parsed = json::parse(*text, ec);
   if (ec || !parsed.is_object()) return Invalid(where + ".function.arguments is not a JSON object", "messages");
@@ -279,7 +283,8 @@ Result<json::array> StopSequences(const json::value& stop) {
   return Invalid("stop must be a string or an array of strings", "stop");
 }
 
-// temperature, top_p, stop and user.
+// temperature, top_p, stop and user. Anthropic's temperature runs from 0 to 1 where OpenAI's runs
+// to 2: a higher one is sent as 1, its most random.
 Status SetSampling(const json::object& request, json::object& out) {
   for (const char* name : {"temperature", "top_p"}) {
     const json::value* v = Field(request, name);
@@ -287,6 +292,7 @@ Status SetSampling(const json::object& request, json::object& out) {
     if (!v->is_number()) return Invalid(std::string(name) + " must be a number", name);
     out[name] = *v;
   }
+  if (const json::value* t = out.if_contains("temperature"); t && t->to_number<double>() > 1) out["temperature"] = 1;
   if (const json::value* stop = Field(request, "stop")) {
     CHORUS_ASSIGN_OR_RETURN(json::array sequences, StopSequences(*stop));
     if (!sequences.empty()) out["stop_sequences"] = std::move(sequences);

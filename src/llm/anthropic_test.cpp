@@ -106,6 +106,22 @@ TEST(AnthropicRequestTest, ToolsAndToolChoiceMap) {
   }
 }
 
+TEST(AnthropicRequestTest, WhitespaceOnlyTextIsLeftOut) {
+  const json::value out = Translate(R"({"messages":[{"role":"user","content":"What is the weather?"},
+      {"role":"assistant","content":"\n\n","tool_calls":[{"id":"call_1","type":"function",
+       "function":{"name":"weather","arguments":"{}"}}]},
+      {"role":"tool","tool_call_id":"call_1","content":"Sunny"},
+      {"role":"user","content":[{"type":"text","text":" \t"},{"type":"text","text":"Thanks"}]}]})");
+  const json::array& messages = out.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 3u) << out;
+  EXPECT_EQ(messages[1].at("content"),
+            Parse(R"([{"type":"tool_use","id":"call_1","name":"weather","input":{}}])")) << "no whitespace block";
+  const json::array& last = messages[2].at("content").as_array();
+  ASSERT_EQ(last.size(), 2u) << messages[2];
+  EXPECT_EQ(last[0].at("type"), "tool_result");
+  EXPECT_EQ(last[1], Parse(R"({"type":"text","text":"Thanks"})"));
+}
+
 TEST(AnthropicRequestTest, SamplingLimitsStopAndUserMap) {
   const json::value out = Translate(R"({"model":"m","messages":[{"role":"user","content":"x"}],
       "max_tokens":100,"max_completion_tokens":200,"temperature":0.5,"top_p":0.9,"n":1,
@@ -114,6 +130,10 @@ TEST(AnthropicRequestTest, SamplingLimitsStopAndUserMap) {
       "stop_sequences":["END","STOP"],"metadata":{"user_id":"user-42"},"stream":false,
       "messages":[{"role":"user","content":[{"type":"text","text":"x"}]}]})"))
       << out;
+  EXPECT_EQ(Translate(R"({"messages":[{"role":"user","content":"x"}],"temperature":1.6})").at("temperature"), 1)
+      << "OpenAI's temperature runs to 2, Anthropic's to 1";
+  EXPECT_EQ(Translate(R"({"messages":[{"role":"user","content":"x"}],"temperature":1})").at("temperature"), 1);
+  EXPECT_EQ(Translate(R"({"messages":[{"role":"user","content":"x"}],"temperature":0})").at("temperature"), 0);
   const json::value single = Translate(R"({"messages":[{"role":"user","content":"x"}],"stop":"END","max_tokens":9})");
   EXPECT_EQ(single.at("stop_sequences"), Parse(R"(["END"])"));
   EXPECT_EQ(single.at("max_tokens"), 9);
