@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "llm/gateway.h"
 
 namespace chorus::llm {
@@ -27,8 +29,8 @@ Status CheckNumber(const json::value* v, std::string_view key, double min, doubl
 
 Status CheckInteger(const json::value* v, std::string_view key, int64_t min, int64_t max) {
   if (!v || v->is_null()) return Ok();
-  const bool integer = v->is_int64() || v->is_uint64();
-  if (!integer || v->to_number<int64_t>() < min || v->to_number<int64_t>() > max) {
+  // A uint64 is above INT64_MAX (Boost.JSON keeps smaller ones as int64): out of range, not converted.
+  if (!v->is_int64() || v->get_int64() < min || v->get_int64() > max) {
     return Bad(fmt::format("'{}' must be an integer between {} and {}", key, min, max), std::string(key));
   }
   return Ok();
@@ -118,8 +120,10 @@ Status ValidateChatRequest(const json::object& body) {
   CHORUS_TRY(CheckInteger(m.max_completion_tokens, "max_completion_tokens", 1, 1 << 24));
   CHORUS_TRY(CheckInteger(m.n, "n", 1, 128));
   if (m.stop && !m.stop->is_null()) {
-    const bool ok = m.stop->is_string() || (m.stop->is_array() && m.stop->get_array().size() <= 4);
-    if (!ok) return Bad("'stop' must be a string or an array of at most 4 strings", "stop");
+    // How many a provider takes is its own rule (OpenAI's 4, Anthropic's more): only the shape is checked.
+    const auto strings = [](const json::array& a) { return std::all_of(a.begin(), a.end(), [](const json::value& s) { return s.is_string(); }); };
+    const bool ok = m.stop->is_string() || (m.stop->is_array() && strings(m.stop->get_array()));
+    if (!ok) return Bad("'stop' must be a string or an array of strings", "stop");
   }
   if (m.tools && !m.tools->is_null() && !m.tools->is_array()) return Bad("'tools' must be an array", "tools");
   if (m.response_format && !m.response_format->is_null() && !m.response_format->is_object()) {

@@ -544,7 +544,11 @@ TEST(ValidateChatRequestTest, NamesTheBadField) {
            {R"("frequency_penalty":"high")", "frequency_penalty"},
            {R"("max_tokens":0)", "max_tokens"},
            {R"("max_completion_tokens":2.5)", "max_completion_tokens"},
-           {R"("stop":["a","b","c","d","e"])", "stop"},
+           {R"("stop":["a",1])", "stop"},
+           {R"("stop":{"a":1})", "stop"},
+           {R"("max_tokens":9223372036854775808)", "max_tokens"},  // above INT64_MAX: a 400, not a throw
+           {R"("n":18446744073709551615)", "n"},
+           {R"("max_tokens":-9223372036854775808)", "max_tokens"},
            {R"("tools":{})", "tools"},
            {R"("response_format":"json")", "response_format"},
            {R"("stream_options":true)", "stream_options"}}) {
@@ -553,6 +557,7 @@ TEST(ValidateChatRequestTest, NamesTheBadField) {
     EXPECT_EQ(bad.error().param, param) << member;
   }
   EXPECT_TRUE(check((ok + R"("temperature":null,"stop":"x","tools":[],"n":2,"max_tokens":10})").c_str()));
+  EXPECT_TRUE(check((ok + R"("stop":["a","b","c","d","e"]})").c_str())) << "how many is the provider's rule";
   // The checks keep their order whatever the members' order: the model is named first.
   EXPECT_EQ(check(R"({"temperature":9,"messages":[{"role":"user","content":"x"}]})").error().param, "model");
 }
