@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 
 #include "base/ids.h"
@@ -102,13 +103,29 @@ Task<Response> Dispatcher::Invoke(Request& request, const Route& route) {
   co_return ErrorResponse({ErrorCode::kInternal, failure});
 }
 
+namespace {
+
+// The headers a preflight allows: those the browser asks for (SDKs send their own, such as the
+// openai package's X-Stainless-*; the origin is what CORS restricts, and it was checked), as long
+// as the list is only header names; else the ones Chorus reads.
+std::string AllowedHeaders(std::string_view requested) {
+  constexpr std::string_view kRead = "Authorization, Content-Type, X-Request-Id, OpenAI-Organization, OpenAI-Project";
+  const bool names = !requested.empty() && requested.size() <= 1024 &&
+                     std::all_of(requested.begin(), requested.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ',' ||
+                              c == ' ';
+                     });
+  return std::string(names ? requested : kRead);
+}
+
+}  // namespace
+
 Response Dispatcher::Preflight(const Request& request, const Router::Match& match) const {
   Response response = Response::NoContent();
   response.SetHeader("Allow", AllowHeader(match.allowed));
   if (!request.Header("Origin").empty() && OriginAllowed(request.Header("Origin"))) {
     response.SetHeader("Access-Control-Allow-Methods", AllowHeader(match.allowed));
-    response.SetHeader("Access-Control-Allow-Headers",
-                       "Authorization, Content-Type, X-Request-Id, OpenAI-Organization, OpenAI-Project");
+    response.SetHeader("Access-Control-Allow-Headers", AllowedHeaders(request.Header("Access-Control-Request-Headers")));
     response.SetHeader("Access-Control-Max-Age", "600");
   }
   return response;

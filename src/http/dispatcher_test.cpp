@@ -170,6 +170,19 @@ TEST_F(DispatcherTest, PreflightAnswersFromTheRouteTable) {
   EXPECT_NE(r.Header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
   EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "https://app.example");
   EXPECT_EQ(Call(d, Method::kOptions, "/nowhere").status, 404);
+  // The headers the browser asks for (the openai package sends its own X-Stainless-* on every call).
+  const std::string asked = "authorization,content-type,x-stainless-lang,x-stainless-retry-count";
+  Response sdk = Call(d, Method::kOptions, "/admin/thing",
+                      {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"},
+                       {"Access-Control-Request-Headers", asked}});
+  EXPECT_EQ(sdk.Header("Access-Control-Allow-Headers"), asked);
+  Response odd = Call(d, Method::kOptions, "/admin/thing",
+                      {{"Origin", "https://app.example"}, {"Access-Control-Request-Headers", "x-a; x-b=\"1\""}});
+  EXPECT_NE(odd.Header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos)
+      << "anything but header names: the ones Chorus reads";
+  Response stranger = Call(d, Method::kOptions, "/admin/thing",
+                           {{"Origin", "https://evil.example"}, {"Access-Control-Request-Headers", asked}});
+  EXPECT_EQ(stranger.Header("Access-Control-Allow-Headers"), "") << "only for allowed origins";
 }
 
 TEST_F(DispatcherTest, MetricsCountPerRouteAndStatus) {
