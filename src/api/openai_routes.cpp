@@ -91,7 +91,9 @@ Status AddOpenAiRoutes(http::Router& router, llm::Gateway& gateway, std::vector<
                          [&gateway, local](Request& r) { return ListModels(gateway, *local, r); },
                          "Models the caller may use: the gateway's and Chorus's own (speech).",
                          "inference"}));
-  CHORUS_TRY(router.Add({Method::kGet, "/v1/models/{model}", Access::kUser,
+  // {model...}: model names may hold slashes ("meta-llama/Llama-3.1-8B-Instruct"), and the SDKs
+  // put them in the path as they are.
+  CHORUS_TRY(router.Add({Method::kGet, "/v1/models/{model...}", Access::kUser,
                          [&gateway, local](Request& r) { return GetModel(gateway, *local, r); }, "One model.",
                          "inference"}));
   return Ok();

@@ -162,8 +162,11 @@ int Routes(const ConfigOptions& options, bool json) {
   bool first = true;
   for (const auto& route : (*runtime)->router().routes()) {
     if (json) {
+      // The path as OpenAPI writes it: a {rest...} parameter is a plain {rest} there.
+      std::string path = route->pattern;
+      if (path.ends_with("...}")) path.erase(path.size() - 4, 3);
       out += fmt::format(R"({}{{"method":"{}","path":"{}","access":"{}"}})", first ? "" : ",",
-                         http::MethodName(route->method), route->pattern, http::AccessName(route->access));
+                         http::MethodName(route->method), path, http::AccessName(route->access));
     } else {
       out += fmt::format("{:<7} {:<40} {:<7} {}\n", http::MethodName(route->method), route->pattern,
                          http::AccessName(route->access), route->summary);

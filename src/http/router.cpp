@@ -26,6 +26,7 @@ std::string_view RequiredScope(const Route& route) {
 struct Router::Node {
   std::vector<std::pair<std::string, std::unique_ptr<Node>>> literals;
   std::unique_ptr<Node> param;
+  std::unique_ptr<Node> rest;  // a last {name...}: one or more segments, slashes and all
   std::array<int, kMethodCount> route_by_method;  // index into routes_, or -1
   std::vector<std::string_view> param_names_by_method[kMethodCount];
 
@@ -70,11 +71,20 @@ Status Router::Add(Route route) {
   }
   Node* node = root_.get();
   std::vector<std::string_view> names;
-  for (std::string_view segment : segments) {
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string_view segment = segments[i];
     if (segment.size() > 2 && segment.front() == '{' && segment.back() == '}') {
-      if (!node->param) node->param = std::make_unique<Node>();
-      names.push_back(segment.substr(1, segment.size() - 2));
-      node = node->param.get();
+      std::string_view name = segment.substr(1, segment.size() - 2);
+      const bool rest = name.size() > 3 && name.ends_with("...");
+      if (rest && i + 1 != segments.size()) {
+        const std::string message = fmt::format("\"{}\": only the last segment may take the rest", r.pattern);
+        routes_.pop_back();
+        return Unexpected(ErrorCode::kInvalidArgument, message);
+      }
+      std::unique_ptr<Node>& child = rest ? node->rest : node->param;
+      if (!child) child = std::make_unique<Node>();
+      names.push_back(rest ? name.substr(0, name.size() - 3) : name);
+      node = child.get();
       continue;
     }
     Node* next = nullptr;
@@ -110,6 +120,12 @@ const Router::Node* Router::Walk(const Node& node, std::span<const std::string_v
     captured.push_back(head);
     if (const Node* found = Walk(*node.param, segments.subspan(1), method, captured)) return found;
     captured.pop_back();
+  }
+  if (node.rest && node.rest->Serves(method)) {
+    // The segments are views into one path: the rest runs from the first to the end of the last.
+    const std::string_view last = segments.back();
+    captured.emplace_back(head.data(), static_cast<size_t>(last.data() + last.size() - head.data()));
+    return node.rest.get();
   }
   return nullptr;
 }

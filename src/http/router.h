@@ -1,5 +1,6 @@
-// Routes and the router. A route is a method, a path pattern with {named} segments, the access it
-// requires, and a handler. Every route must declare its access: kUndeclared exists only so that a
+// Routes and the router. A route is a method, a path pattern with {named} segments (the last may
+// be {named...}: the rest of the path, slashes included, as in model names like "org/model"), the
+// access it requires, and a handler. Every route must declare its access: kUndeclared exists only so that a
 // forgotten declaration is caught (the server refuses to start, and a test walks the table).
 //
 // Matching prefers literal segments over parameters, backtracking when a literal branch dead-ends,

@@ -84,6 +84,29 @@ TEST_F(RouterTest, DuplicateAndMalformedRoutesAreRefused) {
   EXPECT_TRUE(router_.Add(MakeRoute(Method::kPost, "/healthz")));
 }
 
+TEST_F(RouterTest, ALastParameterWithDotsTakesTheRestOfThePath) {
+  ASSERT_TRUE(router_.Add(MakeRoute(Method::kGet, "/v1/models/{model...}")));
+  EXPECT_FALSE(router_.Add(MakeRoute(Method::kGet, "/v1/models/{model...}/x"))) << "only the last may take the rest";
+  for (auto [path, model] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/models/gpt-4o", "gpt-4o"},
+           {"/v1/models/meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"},
+           {"/v1/models/a/b/c%20d", "a/b/c d"}}) {
+    auto m = router_.Find(Method::kGet, path);
+    ASSERT_EQ(m.outcome, Router::Outcome::kFound) << path;
+    EXPECT_EQ(m.route->pattern, "/v1/models/{model...}");
+    ASSERT_EQ(m.params.size(), 1u);
+    EXPECT_EQ(m.params[0].first, "model");
+    EXPECT_EQ(m.params[0].second, model);
+  }
+  EXPECT_EQ(router_.Find(Method::kGet, "/v1/models").outcome, Router::Outcome::kNoPath) << "one segment at least";
+  EXPECT_NE(router_.Find(Method::kGet, "/v1/models/a//b").outcome, Router::Outcome::kFound);
+  EXPECT_EQ(router_.Find(Method::kPost, "/v1/models/a/b").outcome, Router::Outcome::kNoMethod);
+  // A literal or a one-segment parameter still wins where it matches.
+  ASSERT_TRUE(router_.Add(MakeRoute(Method::kGet, "/v1/models/{id}/card")));
+  EXPECT_EQ(router_.Find(Method::kGet, "/v1/models/m1/card").route->pattern, "/v1/models/{id}/card");
+  EXPECT_EQ(router_.Find(Method::kGet, "/v1/models/m1/cards").route->pattern, "/v1/models/{model...}");
+}
+
 TEST_F(RouterTest, UndeclaredAccessIsReported) {
   EXPECT_TRUE(router_.CheckDeclarations());
   ASSERT_TRUE(router_.Add(MakeRoute(Method::kGet, "/forgot", Access::kUndeclared)));

@@ -57,7 +57,7 @@ try {
   const fakePort = await startAndWait(fakeBinary, ["--port", "0", "--kind", "openai"], /listening (\d+)/);
   writeFileSync(join(dir, "chorus.toml"),
                 `[providers.local]\nkind = "openai"\nbase_url = "http://127.0.0.1:${fakePort}/v1"\n` +
-                `api_key = "env:LOCAL_KEY"\nmodels = ["gpt-4o-mini"]\n`);
+                `api_key = "env:LOCAL_KEY"\nmodels = ["gpt-4o-mini", "meta-llama/Llama-3.1-8B-Instruct"]\n`);
   const port = await startAndWait(
       chorusBinary,
       ["serve", "--config", join(dir, "chorus.toml"), "--listen", "127.0.0.1:0", "--data-dir", join(dir, "data"),
@@ -96,12 +96,16 @@ try {
   for await (const model of client.models.list()) models.push(model.id);
   assert.equal(models[0], "gpt-4o-mini");
   assert.ok(models.includes("tts-1"), `the local speech models are listed too: ${models}`);
+  // The SDK puts a model's name in the path as it is, slashes and all.
+  const llama = await client.models.retrieve("meta-llama/Llama-3.1-8B-Instruct");
+  assert.equal(llama.id, "meta-llama/Llama-3.1-8B-Instruct");
+  assert.equal((await client.models.retrieve("gpt-4o-mini")).object, "model");
 
   await assert.rejects(
       client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }),
       (err) => err instanceof OpenAI.NotFoundError && err.param === "model");
 
-  console.log("openai SDK end to end: completion, stream, models and errors ok");
+  console.log("openai SDK end to end: completion, stream, models (listed and retrieved) and errors ok");
   cleanup();
   process.exit(0);
 } catch (err) {
