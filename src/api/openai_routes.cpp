@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <memory>
 
 #include "api/json.h"
@@ -62,7 +63,13 @@ Task<Response> ListModels(llm::Gateway& gateway, const std::vector<std::string>&
   auto registry = gateway.registry();
   json::array data;
   for (const auto& m : registry->models()) data.push_back(ModelJson(m));
-  for (const auto& name : local) data.push_back(LocalModelJson(name));
+  for (const auto& name : local) {
+    // A provider's model of the same name is the one served.
+    if (!registry->Find(name)) data.push_back(LocalModelJson(name));
+  }
+  std::sort(data.begin(), data.end(), [](const json::value& a, const json::value& b) {
+    return a.at("id").get_string() < b.at("id").get_string();
+  });
   co_return Json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/log.h"
 #include "store/transaction.h"
 
 namespace chorus::services {
@@ -21,6 +22,18 @@ constexpr int64_t kTokensPerMessage = 4;  // a message's role and framing, as Op
 // an estimate from its text.
 int64_t TokensOf(const store::Message& m) {
   return m.token_count.value_or(llm::EstimateTokens(m.content.size())) + kTokensPerMessage;
+}
+
+// A provider's refusal of the request (its 400, 413, 415 or 422, in OpenAI's error shape) as the
+// caller's error, with the provider's own words.
+Status Refusal(const llm::ChatOutcome& refused) {
+  boost::system::error_code ec;
+  const json::value body = json::parse(refused.body, ec);
+  const json::value* error = ec || !body.is_object() ? nullptr : body.get_object().if_contains("error");
+  const json::value* message = error && error->is_object() ? error->get_object().if_contains("message") : nullptr;
+  const std::string said = message && message->is_string() ? std::string(message->get_string()) : "";
+  return Unexpected(refused.status == 413 ? ErrorCode::kPayloadTooLarge : ErrorCode::kInvalidArgument,
+                    fmt::format("the model refused the request ({}){}{}", refused.status, said.empty() ? "" : ": ", said));
 }
 
 }  // namespace
@@ -131,9 +144,10 @@ Task<Result<ExchangeResult>> ConversationService::Send(const Caller& caller, std
   auto prepared = co_await Prepare(caller, std::move(id), std::move(content), false);
   if (!prepared) co_return Unexpected(std::move(prepared).error());
   auto outcome = co_await gateway_.Complete(std::move(prepared->call));
-  if (!outcome) co_return Unexpected(std::move(outcome).error());
-  if (outcome->status != 200) {
-    co_return Unexpected(ErrorCode::kUpstream, fmt::format("the model refused the request ({})", outcome->status));
+  Status answered = outcome ? (outcome->status == 200 ? Ok() : Refusal(*outcome)) : Status(Unexpected(outcome.error()));
+  if (!answered) {
+    co_await Withdraw(prepared->user_message);
+    co_return Unexpected(std::move(answered).error());
   }
   auto reply = co_await StoreReply(prepared->conversation, *outcome);
   if (!reply) co_return Unexpected(std::move(reply).error());
@@ -145,18 +159,31 @@ Task<Result<PendingReply>> ConversationService::SendStreaming(const Caller& call
   auto prepared = co_await Prepare(caller, std::move(id), std::move(content), true);
   if (!prepared) co_return Unexpected(std::move(prepared).error());
   auto opened = co_await gateway_.Open(std::move(prepared->call));
-  if (!opened) co_return Unexpected(std::move(opened).error());
-  if ((*opened)->refused) {
-    co_return Unexpected(ErrorCode::kUpstream,
-                         fmt::format("the model refused the request ({})", (*opened)->refused->status));
+  Status answered = opened ? ((*opened)->refused ? Refusal(*(*opened)->refused) : Ok())
+                           : Status(Unexpected(opened.error()));
+  if (!answered) {
+    co_await Withdraw(prepared->user_message);
+    co_return Unexpected(std::move(answered).error());
   }
   co_return PendingReply{std::move(prepared->conversation), std::move(prepared->user_message),
                          std::move((*opened)->stream)};
 }
 
 Task<Result<store::Message>> ConversationService::Finish(const PendingReply& pending, const llm::ChatOutcome& outcome) {
-  if (outcome.status != 200) co_return Unexpected(ErrorCode::kUpstream, "the reply did not complete");
+  if (outcome.status != 200) {
+    co_await Withdraw(pending.user_message);
+    co_return Unexpected(ErrorCode::kUpstream, "the reply did not complete");
+  }
   co_return co_await StoreReply(pending.conversation, outcome);
+}
+
+Task<void> ConversationService::Withdraw(const store::Message& user_message) {
+  auto removed = co_await db_.Write(
+      [&](Connection& conn) { return store::messages::Remove(conn, user_message.conversation_id, user_message.id); });
+  if (!removed) {
+    log::Warn("a failed exchange's message was not withdrawn",
+              {{"conversation_id", user_message.conversation_id}, {"error", removed.error().message}});
+  }
 }
 
 }  // namespace chorus::services

@@ -45,12 +45,15 @@ class ConversationService {
   Task<Status> Delete(const Caller& caller, std::string id);
   Task<Result<store::Page<store::Message>>> Messages(const Caller& caller, std::string id, store::PageRequest page);
 
-  // Stores the user's message, asks the model, stores and returns its reply. The user's message
-  // stays stored when the model fails (kUpstream / kDeadlineExceeded / kRateLimited).
+  // Stores the user's message, asks the model, stores and returns its reply. An exchange is whole
+  // or not at all: when the model fails (kUpstream / kDeadlineExceeded / kRateLimited) or refuses
+  // the request (kInvalidArgument or kPayloadTooLarge, with the provider's message), the user's
+  // message is withdrawn, so that sending it again does not repeat it.
   Task<Result<ExchangeResult>> Send(const Caller& caller, std::string id, std::string content);
   // The same, streamed: returns once the model started answering.
   Task<Result<PendingReply>> SendStreaming(const Caller& caller, std::string id, std::string content);
-  // Stores a streamed reply that completed (`outcome.status == 200`).
+  // Stores a streamed reply that completed (`outcome.status == 200`); withdraws the user's message
+  // of one that did not.
   Task<Result<store::Message>> Finish(const PendingReply& pending, const llm::ChatOutcome& outcome);
 
   // The messages that fit the window, newest kept: estimated at ~4 bytes a token unless counted.
@@ -64,6 +67,8 @@ class ConversationService {
   };
   Task<Result<Prepared>> Prepare(const Caller& caller, std::string id, std::string content, bool stream);
   Task<Result<store::Message>> StoreReply(const store::Conversation& c, const llm::ChatOutcome& outcome);
+  // Removes the user's message of an exchange that failed.
+  Task<void> Withdraw(const store::Message& user_message);
 
   store::AsyncDb& db_;
   llm::Gateway& gateway_;

@@ -174,5 +174,11 @@ Result<std::vector<Message>> Recent(Connection& conn, std::string_view conversat
   return out;
 }
 
+Status Remove(Connection& conn, std::string_view conversation_id, std::string_view id) {
+  if (!IsUuid(conversation_id) || !IsUuid(id)) return Ok();
+  CHORUS_TRY(conn.Exec("DELETE FROM messages WHERE id = $1 AND conversation_id = $2", id, conversation_id));
+  return Ok();
+}
+
 }  // namespace messages
 }  // namespace chorus::store

@@ -90,5 +90,8 @@ inline constexpr int kMaxRecent = 1000;
 // the model as context. Empty for limit <= 0.
 Result<std::vector<Message>> Recent(Connection& conn, std::string_view conversation_id, int limit);
 
+// Removes one message of the conversation (none when it is not there).
+Status Remove(Connection& conn, std::string_view conversation_id, std::string_view id);
+
 }  // namespace messages
 }  // namespace chorus::store

@@ -1,6 +1,7 @@
 // The LLM gateway through the real binary, on both databases, against fake providers on loopback:
 // OpenAI-compatible calls whole and streamed, models, usage rows and totals, a user's own key,
 // conversations, administrators' providers, and logs that hold no secrets.
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -73,7 +74,11 @@ TEST_P(LlmTest, CompletesStreamsListsModelsAndMeters) {
 
   auto models = api().Get("/v1/models", token);
   ASSERT_EQ(models.status, 200) << models.body;
-  EXPECT_EQ(models.json.at("data").at(0).at("id"), "gpt-4o-mini");
+  std::vector<std::string> ids;
+  for (const auto& m : models.json.at("data").as_array()) ids.emplace_back(m.at("id").as_string());
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "gpt-4o-mini"), ids.end());
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "tts-1"), ids.end());
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << "ordered by name, the local speech models among them";
   auto unknown = api().Post("/v1/chat/completions", json::object{{"model", "nope"}, {"messages", Chat("x").at("messages")}}, token);
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.ErrorParam(), "model");
@@ -170,6 +175,43 @@ TEST_P(LlmTest, ConversationsKeepEveryMessageAndTheirOwner) {
   EXPECT_EQ(api().Call("DELETE", "/api/v1/conversations/" + id, {}, token).status, 204);
   EXPECT_EQ(api().Get("/api/v1/conversations/" + id, token).status, 404);
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM messages")[0].Int(0), 0);
+}
+
+TEST_P(LlmTest, AnExchangeThatFailsStoresNothing) {
+  FakeLlm fake;
+  StartWith(fake);
+  const std::string token = SignUp("fay");
+  auto made = api().Post("/api/v1/conversations", {{"model", "gpt-4o-mini"}}, token);
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string messages = "/api/v1/conversations/" + made.Str("id") + "/messages";
+  auto stored = [&] { return api().Get(messages, token).json.at("data").as_array().size(); };
+
+  fake.SetMode(FakeLlm::Mode::kFail500);
+  EXPECT_EQ(api().Post(messages, {{"content", "Hello?"}}, token).status, 502);
+  EXPECT_EQ(stored(), 0u) << "the user's message is withdrawn: sending it again does not repeat it";
+
+  fake.SetMode(FakeLlm::Mode::kRefuse);
+  fake.SetRefusal(400, R"({"error":{"message":"This model's maximum context length is 8192 tokens.",)"
+                       R"("type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}})");
+  auto refused = api().Post(messages, {{"content", "Hello?"}}, token);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("maximum context length"), std::string::npos) << "the provider's own words";
+  EXPECT_EQ(stored(), 0u);
+  auto refused_stream = api().Post(messages, {{"content", "Hello?"}, {"stream", true}}, token);
+  EXPECT_EQ(refused_stream.status, 400) << refused_stream.body;
+  EXPECT_EQ(stored(), 0u);
+
+  fake.SetMode(FakeLlm::Mode::kCloseAfterHeaders);  // the stream breaks after it began
+  auto broken = api().Post(messages, {{"content", "Hello?"}, {"stream", true}}, token);
+  EXPECT_EQ(broken.status, 200);
+  EXPECT_NE(broken.body.find("\"error\""), std::string::npos) << broken.body;
+  size_t left = 1;
+  for (int i = 0; i < 50 && (left = stored()) != 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(left, 0u) << "withdrawn once the stream ended";
+
+  fake.SetMode(FakeLlm::Mode::kNormal);
+  ASSERT_EQ(api().Post(messages, {{"content", "Hello?"}}, token).status, 201);
+  EXPECT_EQ(stored(), 2u);
 }
 
 TEST_P(LlmTest, AdministratorsManageProvidersWithSealedKeys) {
