@@ -141,13 +141,6 @@ void Gateway::Report(ChatStream::State& s, int status, const Usage& usage) {
   usage_.Record(std::move(record));
 }
 
-Task<Status> Gateway::ReadWhole(ChatStream::State& s, ChatOutcome& outcome) {
-  outcome = ChatOutcome{};
-  auto body = co_await s.response->ReadAll(settings_.max_response_bytes);
-  if (!body) co_return Unexpected(std::move(body).error());
-  co_return ParseCompletion(*s.deployment, s.model, std::move(*body), s.call.collect_text, outcome);
-}
-
 Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, ChatOutcome* whole) {
   const bool stream = whole == nullptr;
   // The state owns the call from here on: the body moves once, keeping the arena it was parsed into.
@@ -203,8 +196,12 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, C
       if (whole) {
         // Nothing has reached the client yet: an answer that breaks off, stalls or is malformed is
         // this deployment failing like any other.
-        auto read = co_await ReadWhole(*state, *whole);
+        // (Read here rather than in a coroutine of its own: a frame fewer per call.)
+        auto answer = co_await state->response->ReadAll(settings_.max_response_bytes);
+        Status read = answer ? ParseCompletion(d, state->model, std::move(*answer), c.collect_text, *whole)
+                             : Status(Unexpected(std::move(answer).error()));
         if (!read) {
+          *whole = ChatOutcome{};
           state->response.reset();
           last = std::move(read).error();
           continue;

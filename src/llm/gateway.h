@@ -144,7 +144,6 @@ class Gateway {
   // Tries the deployments in turn until one answers. For a whole completion (`whole` set) that
   // includes its body, read and parsed into `whole`; for a stream, its head.
   Task<Result<std::unique_ptr<Opened>>> OpenAny(ChatCall call, ChatOutcome* whole);
-  Task<Status> ReadWhole(ChatStream::State& state, ChatOutcome& outcome);
   // Hands the call's one usage record to the usage sink; later reports of the same call are ignored.
   void Report(ChatStream::State& state, int status, const Usage& usage);
 
