@@ -1,127 +1,20 @@
-// The gateway against fake OpenAI-compatible and Anthropic upstreams on loopback: relaying,
-// timing, usage, fallback, refusals, misbehaving providers and disconnecting clients.
+// The gateway against fake OpenAI-compatible and Anthropic upstreams on loopback: whole answers,
+// routing and fallback, refusals, a user's own key, Anthropic's translation, tool calls. Streams
+// are in gateway_stream_test.cpp.
 #include "llm/gateway.h"
-#include "llm/gateway_internal.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <mutex>
 
-#include "tests/support/fake_llm.h"
-#include "tests/support/run_task.h"
+#include "llm/gateway_test_fixture.h"
 
 namespace chorus::llm {
 namespace {
 
-using namespace std::chrono_literals;
-using chorus::testing::FakeLlm;
-using chorus::testing::RunTask;
-using Clock = std::chrono::steady_clock;
-namespace json = boost::json;
-
-class RecordingUsage : public UsageSink {
- public:
-  void Record(UsageRecord record) override {
-    std::lock_guard lock(mu_);
-    records_.push_back(std::move(record));
-  }
-  std::vector<UsageRecord> records() {
-    std::lock_guard lock(mu_);
-    return records_;
-  }
-  void Clear() {
-    std::lock_guard lock(mu_);
-    records_.clear();
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<UsageRecord> records_;
-};
-
-// Collects relayed events and how many came in each call; goes away (returns false) after
-// `hang_up_after` events when set.
-class CollectingSink : public EventSink {
- public:
-  explicit CollectingSink(int hang_up_after = -1) : hang_up_after_(hang_up_after) {}
-  Task<bool> Send(std::span<const std::string> batch) override {
-    batches.push_back(batch.size());
-    for (const std::string& event : batch) {
-      if (hang_up_after_ >= 0 && static_cast<int>(events.size()) >= hang_up_after_) co_return false;
-      events.push_back(event);
-      times.push_back(Clock::now());
-    }
-    co_return true;
-  }
-  std::vector<std::string> events;
-  std::vector<Clock::time_point> times;
-  std::vector<size_t> batches;
-
- private:
-  const int hang_up_after_;
-};
-
-class OwnKeys : public UserKeys {
- public:
-  Task<Result<std::optional<UserKey>>> Find(const std::string& user_id, const std::string& provider, bool) override {
-    if (user_id == "u-own" && provider == "primary") co_return std::optional<UserKey>(UserKey{.api_key = "sk-users-own"});
-    co_return std::optional<UserKey>();
-  }
-};
-
-ProviderSpec Provider(const std::string& name, const FakeLlm& fake, int weight = 1) {
-  return ProviderSpec{.name = name,
-                      .kind = fake.kind() == FakeLlm::Kind::kAnthropic ? ProviderKind::kAnthropic : ProviderKind::kOpenAi,
-                      .base_url = fake.BaseUrl(),
-                      .api_key = "sk-" + name,
-                      .models = {{.name = "m", .upstream_model = "up-" + name, .input_price_per_million = 2,
-                                  .output_price_per_million = 10, .weight = weight}}};
-}
-
-class GatewayTest : public ::testing::Test {
- protected:
-  // Deployments are tried by descending weight (the weighted draw is fixed to its first ticket).
-  void Use(std::vector<ProviderSpec> providers, GatewaySettings settings = {}) {
-    settings.random = [] { return uint64_t{0}; };
-    auto registry = Registry::Build(providers);
-    ASSERT_TRUE(registry) << registry.error().message;
-    holder_ = std::make_unique<RegistryHolder>(*registry);
-    gateway_ = std::make_unique<Gateway>(*holder_, client_, &keys_, usage_, settings);
-  }
-
-  static ChatCall Call(bool stream = false, std::string user = "u1") {
-    ChatCall call;
-    call.user_id = std::move(user);
-    call.body = json::parse(R"({"model":"m","messages":[{"role":"user","content":"Hi"}]})").as_object();
-    if (stream) call.body["stream"] = true;
-    call.collect_text = true;
-    return call;
-  }
-
-  Result<ChatOutcome> Complete(ChatCall call) { return RunTask(gateway_->Complete(std::move(call))); }
-
-  // Opens and relays a stream; the outcome's status is 0 when the stream could not be opened.
-  ChatOutcome Stream(ChatCall call, CollectingSink& sink, Error* open_error = nullptr) {
-    return RunTask([&]() -> Task<ChatOutcome> {
-      auto opened = co_await gateway_->Open(std::move(call));
-      if (!opened) {
-        if (open_error) *open_error = opened.error();
-        co_return ChatOutcome{.status = 0};
-      }
-      if ((*opened)->refused) co_return std::move(*(*opened)->refused);
-      co_return co_await (*opened)->stream->Relay(sink);
-    }());
-  }
-
-  http::client::UpstreamClient client_;
-  OwnKeys keys_;
-  RecordingUsage usage_;
-  std::unique_ptr<RegistryHolder> holder_;
-  std::unique_ptr<Gateway> gateway_;
-};
+using namespace testing;
 
 TEST_F(GatewayTest, CompletesAndMetersAWholeResponse) {
   FakeLlm fake;
@@ -154,72 +47,6 @@ TEST_F(GatewayTest, UsesTheCallersOwnKey) {
   Use({Provider("primary", fake)});
   ASSERT_TRUE(Complete(Call(false, "u-own")));
   EXPECT_EQ(fake.LastRequest()->authorization, "Bearer sk-users-own");
-}
-
-TEST_F(GatewayTest, RelaysAStreamAsItArrives) {
-  FakeLlm fake;
-  fake.SetChunks(5);
-  fake.SetDelay(80ms);
-  Use({Provider("primary", fake)});
-  CollectingSink sink;
-  const auto start = Clock::now();
-  ChatOutcome outcome = Stream(Call(true), sink);
-  const auto end = Clock::now();
-  EXPECT_EQ(outcome.status, 200);
-  EXPECT_EQ(outcome.text, "Hello from fake");
-  ASSERT_GE(sink.events.size(), 3u);
-  EXPECT_EQ(sink.events.back(), "[DONE]");
-  EXPECT_LT(sink.times.front() - start, end - start - 200ms) << "the first chunk came long before the last";
-  for (const auto& e : sink.events) {
-    EXPECT_EQ(e.find("\"usage\":{"), std::string::npos) << "the client did not ask for usage: " << e;
-  }
-  EXPECT_TRUE(json::parse(fake.LastRequest()->body).at("stream_options").at("include_usage").as_bool())
-      << "Chorus always asks the provider for usage";
-  auto records = usage_.records();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].output_tokens, 5);
-}
-
-TEST_F(GatewayTest, StreamsUsageToClientsThatAskForIt) {
-  FakeLlm fake;
-  Use({Provider("primary", fake)});
-  ChatCall call = Call(true);
-  call.body["stream_options"] = json::object{{"include_usage", true}};
-  CollectingSink sink;
-  EXPECT_EQ(Stream(std::move(call), sink).status, 200);
-  ASSERT_GE(sink.events.size(), 2u);
-  const json::value usage_chunk = json::parse(sink.events[sink.events.size() - 2]);
-  EXPECT_EQ(usage_chunk.at("usage").at("prompt_tokens"), 7);
-}
-
-// A proxied stream (no text kept, as /v1/chat/completions) scans each chunk for usage rather than
-// parsing it: the usage-only chunk still goes only to clients that asked, and the usage is recorded.
-TEST_F(GatewayTest, ProxiedStreamsReadUsageWithoutKeepingText) {
-  FakeLlm fake;
-  Use({Provider("primary", fake)});
-  for (const bool client_wants_usage : {false, true}) {
-    ChatCall call = Call(true);
-    call.collect_text = false;
-    if (client_wants_usage) call.body["stream_options"] = json::object{{"include_usage", true}};
-    CollectingSink sink;
-    const ChatOutcome outcome = Stream(std::move(call), sink);
-    EXPECT_EQ(outcome.status, 200);
-    EXPECT_TRUE(outcome.text.empty());
-    ASSERT_GE(sink.events.size(), 2u);
-    EXPECT_EQ(sink.events.back(), "[DONE]");
-    const auto usage_chunks = std::count_if(sink.events.begin(), sink.events.end(), [](const std::string& e) {
-      return e.find("\"usage\":{") != std::string::npos;
-    });
-    EXPECT_EQ(usage_chunks, client_wants_usage ? 1 : 0) << "client_wants_usage " << client_wants_usage;
-    EXPECT_EQ(outcome.usage.input_tokens, 7);
-    EXPECT_EQ(outcome.usage.output_tokens, 5);
-  }
-  auto records = usage_.records();
-  ASSERT_EQ(records.size(), 2u);
-  for (const auto& r : records) {
-    EXPECT_EQ(r.input_tokens, 7);
-    EXPECT_EQ(r.output_tokens, 5);
-  }
 }
 
 TEST_F(GatewayTest, FallsBackOn500TimeoutAndRefusedConnection) {
@@ -297,18 +124,6 @@ TEST_F(GatewayTest, AWholeAnswerThatBreaksBeforeTheClientHasAnyOfItFallsBack) {
   }
 }
 
-TEST_F(GatewayTest, NeverRetriesOnceBytesWereSent) {
-  FakeLlm dropping, spare;
-  dropping.SetMode(FakeLlm::Mode::kCloseAfterHeaders);
-  Use({Provider("dropping", dropping, 100), Provider("spare", spare, 1)});
-  CollectingSink sink;
-  ChatOutcome outcome = Stream(Call(true), sink);
-  EXPECT_EQ(outcome.status, 502);
-  ASSERT_FALSE(sink.events.empty());
-  EXPECT_TRUE(json::parse(sink.events.back()).as_object().contains("error"));
-  EXPECT_EQ(spare.Requests(), 0) << "the request was not sent again";
-}
-
 TEST_F(GatewayTest, MalformedAndEndlessResponsesGiveCleanErrors) {
   FakeLlm fake;
   Use({Provider("primary", fake)}, GatewaySettings{.max_response_bytes = 1 << 20});
@@ -320,95 +135,6 @@ TEST_F(GatewayTest, MalformedAndEndlessResponsesGiveCleanErrors) {
   auto endless = Complete(Call());
   ASSERT_FALSE(endless);
   EXPECT_EQ(endless.error().code, ErrorCode::kUpstream) << "cut off at max_response_bytes";
-}
-
-TEST_F(GatewayTest, AnEndlessReplyKeptForAConversationIsCutOff) {
-  for (auto kind : {FakeLlm::Kind::kOpenAi, FakeLlm::Kind::kAnthropic}) {
-    FakeLlm fake(kind);
-    fake.SetMode(FakeLlm::Mode::kEndless);  // a byte of text a millisecond, never ending
-    Use({Provider("primary", fake)}, GatewaySettings{.max_response_bytes = 64});
-    CollectingSink sink;
-    ChatCall call = Call(true);
-    ASSERT_TRUE(call.collect_text);
-    ChatOutcome outcome = Stream(std::move(call), sink);
-    EXPECT_EQ(outcome.status, 502);
-    ASSERT_FALSE(sink.events.empty());
-    EXPECT_NE(sink.events.back().find("longer than 64 bytes"), std::string::npos) << sink.events.back();
-    EXPECT_LE(outcome.text.size(), 64u + 16u) << "the text kept stops at the bound (a piece over it at most)";
-  }
-}
-
-TEST_F(GatewayTest, EventsThatArriveTogetherLeaveTogether) {
-  FakeLlm fake;
-  fake.SetChunks(5);
-  fake.SetBurst(true);  // the whole stream in one write, as a fast provider's can arrive
-  Use({Provider("primary", fake)});
-  CollectingSink sink;
-  ChatOutcome outcome = Stream(Call(true), sink);
-  EXPECT_EQ(outcome.status, 200);
-  ASSERT_EQ(sink.events.size(), 8u) << "the role, five pieces, the finish and [DONE]";
-  EXPECT_EQ(sink.events.back(), "[DONE]");
-  // One read of the provider (two, should its head and body be read apart) is one send to the
-  // client, [DONE] included; an event per send would be eight.
-  EXPECT_LE(sink.batches.size(), 2u) << ::testing::PrintToString(sink.batches);
-  EXPECT_EQ(outcome.usage.output_tokens, 5) << "usage read from the hidden usage chunk";
-}
-
-TEST_F(GatewayTest, AClientHangingUpCancelsTheUpstream) {
-  FakeLlm fake;
-  fake.SetMode(FakeLlm::Mode::kEndless);
-  Use({Provider("primary", fake)});
-  CollectingSink sink(/*hang_up_after=*/3);
-  ChatOutcome outcome = Stream(Call(true), sink);
-  EXPECT_EQ(outcome.status, 499);
-  EXPECT_TRUE(fake.WaitForClientGone(1, 3s)) << "the provider saw its stream cancelled";
-  // The provider bills what it generated, though its usage chunk never came: an estimate is metered.
-  const auto records = usage_.records();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].status, 499);
-  EXPECT_EQ(records[0].input_tokens, EstimateTokens(fake.LastRequest()->body.size()));
-  EXPECT_GT(records[0].input_tokens, 0);
-  EXPECT_GE(records[0].output_tokens, 3) << "a token for each chunk relayed";
-  EXPECT_GT(records[0].cost, 0);
-}
-
-TEST_F(GatewayTest, AStreamCutShortKeepsTheCountsTheProviderGave) {
-  FakeLlm claude(FakeLlm::Kind::kAnthropic);  // counts the prompt in its first event, the output at the end
-  claude.SetChunks(6);
-  claude.SetDelay(5ms);
-  Use({Provider("claude", claude)});
-  CollectingSink sink(/*hang_up_after=*/4);
-  ChatOutcome outcome = Stream(Call(true), sink);
-  EXPECT_EQ(outcome.status, 499);
-  const auto records = usage_.records();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].input_tokens, 7) << "the provider's own count of the prompt";
-  EXPECT_GE(records[0].output_tokens, 4);
-}
-
-TEST_F(GatewayTest, AStreamNeverRelayedIsMeteredWhenDropped) {
-  FakeLlm fake;
-  Use({Provider("primary", fake)});
-  auto opened = RunTask(gateway_->Open(Call(true)));
-  ASSERT_TRUE(opened) << opened.error().message;
-  EXPECT_TRUE(usage_.records().empty());
-  opened->reset();  // the client went before the stream began: the provider has the prompt
-  const auto records = usage_.records();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].status, 499);
-  EXPECT_EQ(records[0].input_tokens, EstimateTokens(fake.LastRequest()->body.size()));
-  EXPECT_EQ(records[0].output_tokens, 0);
-}
-
-TEST(EstimateStreamUsageTest, FillsInWhatTheProviderDidNotCount) {
-  const Usage none = EstimateStreamUsage({}, 401, 9);
-  EXPECT_EQ(none.input_tokens, 101) << "~4 bytes a token, rounded up";
-  EXPECT_EQ(none.output_tokens, 9);
-  const Usage some = EstimateStreamUsage({.input_tokens = 12, .output_tokens = 30, .reported = true}, 401, 9);
-  EXPECT_EQ(some.input_tokens, 12);
-  EXPECT_EQ(some.output_tokens, 30) << "more than the chunks: the provider's count";
-  EXPECT_EQ(EstimateStreamUsage({.input_tokens = 12, .output_tokens = 1, .reported = true}, 401, 9).output_tokens, 9);
-  EXPECT_EQ(EstimateStreamUsage({}, 0, 0).input_tokens, 0);
 }
 
 TEST_F(GatewayTest, ARefusalPassesThroughWithoutFallback) {
@@ -522,44 +248,6 @@ TEST_F(GatewayTest, ToolCallsRoundTrip) {
     ASSERT_TRUE(second) << second.error().message;
     EXPECT_EQ(second->text, "Hello from fake") << "the tool result went back and the model answered";
   }
-}
-
-TEST(ValidateChatRequestTest, NamesTheBadField) {
-  auto check = [](const char* text) { return ValidateChatRequest(json::parse(text).as_object()); };
-  EXPECT_TRUE(check(R"({"model":"m","messages":[{"role":"user","content":"x"}]})"));
-  EXPECT_EQ(check(R"({"messages":[{"role":"user","content":"x"}]})").error().param, "model");
-  EXPECT_EQ(check(R"({"model":"m","messages":[]})").error().param, "messages");
-  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"wizard","content":"x"}]})").error().param, "messages[0].role");
-  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":3})").error().param,
-            "temperature");
-  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":0})").error().param, "n");
-  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":"yes"})").error().param, "stream");
-  EXPECT_EQ(check(R"({"model":"m","messages":[{"role":"tool","content":"x"}]})").error().param,
-            "messages[0].tool_call_id");
-  // Every checked parameter, after a valid start; null means absent.
-  const std::string ok = R"({"model":"m","messages":[{"role":"user","content":"x"}],)";
-  for (const auto& [member, param] : std::vector<std::pair<std::string, std::string>>{
-           {R"("top_p":1.5)", "top_p"},
-           {R"("presence_penalty":-3)", "presence_penalty"},
-           {R"("frequency_penalty":"high")", "frequency_penalty"},
-           {R"("max_tokens":0)", "max_tokens"},
-           {R"("max_completion_tokens":2.5)", "max_completion_tokens"},
-           {R"("stop":["a",1])", "stop"},
-           {R"("stop":{"a":1})", "stop"},
-           {R"("max_tokens":9223372036854775808)", "max_tokens"},  // above INT64_MAX: a 400, not a throw
-           {R"("n":18446744073709551615)", "n"},
-           {R"("max_tokens":-9223372036854775808)", "max_tokens"},
-           {R"("tools":{})", "tools"},
-           {R"("response_format":"json")", "response_format"},
-           {R"("stream_options":true)", "stream_options"}}) {
-    auto bad = check((ok + member + "}").c_str());
-    ASSERT_FALSE(bad) << member;
-    EXPECT_EQ(bad.error().param, param) << member;
-  }
-  EXPECT_TRUE(check((ok + R"("temperature":null,"stop":"x","tools":[],"n":2,"max_tokens":10})").c_str()));
-  EXPECT_TRUE(check((ok + R"("stop":["a","b","c","d","e"]})").c_str())) << "how many is the provider's rule";
-  // The checks keep their order whatever the members' order: the model is named first.
-  EXPECT_EQ(check(R"({"temperature":9,"messages":[{"role":"user","content":"x"}]})").error().param, "model");
 }
 
 }  // namespace
