@@ -63,12 +63,7 @@ http::client::UpstreamRequest RequestFor(const Deployment& d, const std::string&
 std::string RefusalBody(const Deployment& d, int status, std::string_view body) {
   std::string message;
   if (d.kind == ProviderKind::kOpenAi) {
-    boost::system::error_code ec;
-    json::value parsed = json::parse(body, ec);
-    const json::object* o = ec ? nullptr : parsed.if_object();
-    const json::value* error = o ? o->if_contains("error") : nullptr;
-    const json::value* text = error && error->is_object() ? error->get_object().if_contains("message") : nullptr;
-    if (text && text->is_string()) return std::string(body);
+    if (!OpenAiErrorMessage(body).empty()) return std::string(body);
     message = fmt::format("the provider answered {}", status);
   } else {
     message = anthropic::ErrorMessage(body);
@@ -267,6 +262,15 @@ Status ParseCompletion(const Deployment& d, std::string_view model, std::string 
   }
   outcome.body = std::move(body);
   return Ok();
+}
+
+std::string OpenAiErrorMessage(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  const json::object* o = ec ? nullptr : parsed.if_object();
+  const json::value* error = o ? o->if_contains("error") : nullptr;
+  const json::value* message = error && error->is_object() ? error->get_object().if_contains("message") : nullptr;
+  return message && message->is_string() ? std::string(message->get_string()) : std::string();
 }
 
 bool ClientWantsUsage(const json::object& body) {

@@ -161,6 +161,9 @@ struct Gateway::Opened {
 };
 
 
+// The message of an error in OpenAI's shape ({"error": {"message": …}}); empty when `body` is not one.
+std::string OpenAiErrorMessage(std::string_view body);
+
 // Checks the fields Chorus relies on and the types of the common ones (OpenAI's rules); everything
 // else passes through to the provider. kInvalidArgument with param naming the field.
 Status ValidateChatRequest(const boost::json::object& body);

@@ -27,11 +27,7 @@ int64_t TokensOf(const store::Message& m) {
 // A provider's refusal of the request (its 400, 413, 415 or 422, in OpenAI's error shape) as the
 // caller's error, with the provider's own words.
 Status Refusal(const llm::ChatOutcome& refused) {
-  boost::system::error_code ec;
-  const json::value body = json::parse(refused.body, ec);
-  const json::value* error = ec || !body.is_object() ? nullptr : body.get_object().if_contains("error");
-  const json::value* message = error && error->is_object() ? error->get_object().if_contains("message") : nullptr;
-  const std::string said = message && message->is_string() ? std::string(message->get_string()) : "";
+  const std::string said = llm::OpenAiErrorMessage(refused.body);
   return Unexpected(refused.status == 413 ? ErrorCode::kPayloadTooLarge : ErrorCode::kInvalidArgument,
                     fmt::format("the model refused the request ({}){}{}", refused.status, said.empty() ? "" : ": ", said));
 }
