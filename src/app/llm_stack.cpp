@@ -39,6 +39,7 @@ std::unique_ptr<LlmStack> LlmStack::Build(const config::Config& config, store::A
       s->catalog->registry(), *s->upstream, s->user_keys.get(), *s->usage,
       llm::GatewaySettings{.timeouts = {.connect = l.connect_timeout, .first_byte = l.first_byte_timeout,
                                         .idle = l.idle_timeout},
+                           .answer_timeout = l.answer_timeout,
                            .max_response_bytes = l.max_response_bytes,
                            .max_attempts = l.max_attempts,
                            .fallback_backoff = l.fallback_backoff});

@@ -325,8 +325,14 @@ std::vector<KeyDef> BuildTable() {
       Duration("llm.connect_timeout", "Connect timeout to a model provider.",
                [](auto& c) -> auto& { return c.llm.connect_timeout; }, milliseconds(10), minutes(10)),
       Duration("llm.first_byte_timeout",
-               "From sending a model request to its response headers; past it the next deployment is tried.",
+               "From sending a streamed model request to its response headers; past it the next deployment "
+               "is tried.",
                [](auto& c) -> auto& { return c.llm.first_byte_timeout; }, milliseconds(10), hours(1)),
+      Duration("llm.answer_timeout",
+               "From sending a whole (non-streamed) model request to its response headers, which a provider "
+               "sends once the answer is written (minutes, for a reasoning model); past it the next "
+               "deployment is tried.",
+               [](auto& c) -> auto& { return c.llm.answer_timeout; }, milliseconds(10), hours(2)),
       Duration("llm.idle_timeout", "Longest silence between two pieces of a provider's response.",
                [](auto& c) -> auto& { return c.llm.idle_timeout; }, milliseconds(10), hours(1)),
       Size("llm.max_response_bytes",

@@ -153,6 +153,8 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, C
   }
   auto order = Registry::AttemptOrder(*route, settings_.random ? settings_.random() : FastRandom());
   if (order.size() > static_cast<size_t>(settings_.max_attempts)) order.resize(static_cast<size_t>(settings_.max_attempts));
+  http::client::UpstreamTimeouts timeouts = settings_.timeouts;
+  if (!stream) timeouts.first_byte = settings_.answer_timeout;  // its headers come with the whole answer
   Error last{ErrorCode::kUpstream, "no deployment was tried", {}};
   std::optional<Error> untranslatable;  // why a deployment could not take the request
   int attempts = 0;
@@ -180,7 +182,7 @@ Task<Result<std::unique_ptr<Gateway::Opened>>> Gateway::OpenAny(ChatCall call, C
     }
     state->request_bytes = body->size();
     auto request = RequestFor(d, key, std::move(*body));
-    auto sent = co_await client_.Send(*endpoint, request, settings_.timeouts);
+    auto sent = co_await client_.Send(*endpoint, request, timeouts);
     if (!sent) {
       last = std::move(sent).error();
       continue;

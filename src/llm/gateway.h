@@ -93,7 +93,9 @@ struct ChatOutcome {
 };
 
 struct GatewaySettings {
-  http::client::UpstreamTimeouts timeouts;
+  http::client::UpstreamTimeouts timeouts;  // timeouts.first_byte is a stream's
+  // In place of timeouts.first_byte for a whole answer, whose headers come only once it is written.
+  std::chrono::milliseconds answer_timeout{600000};
   size_t max_response_bytes = 16 * 1024 * 1024;
   int max_attempts = 3;
   std::chrono::milliseconds fallback_backoff{50};

@@ -55,7 +55,7 @@ TEST_F(GatewayTest, FallsBackOn500TimeoutAndRefusedConnection) {
   hanging.SetMode(FakeLlm::Mode::kHang);
   ProviderSpec refused{.name = "refused", .base_url = "http://127.0.0.1:1/v1",
                        .models = {{.name = "m", .upstream_model = "x", .weight = 100}}};
-  GatewaySettings settings{.timeouts = {.first_byte = 300ms}, .max_attempts = 4, .fallback_backoff = 1ms};
+  GatewaySettings settings{.answer_timeout = 300ms, .max_attempts = 4, .fallback_backoff = 1ms};
   Use({refused, Provider("failing", failing, 50), Provider("hanging", hanging, 20), Provider("good", good, 1)}, settings);
   auto outcome = Complete(Call());
   ASSERT_TRUE(outcome) << outcome.error().message;
@@ -66,6 +66,38 @@ TEST_F(GatewayTest, FallsBackOn500TimeoutAndRefusedConnection) {
   outcome->settle.reset();
   ASSERT_FALSE(usage_.records().empty());
   EXPECT_EQ(usage_.records().back().provider, "good");
+}
+
+// A whole answer's headers come only once it is written: it has answer_timeout for them, not the
+// first-byte timeout of a stream (a slow answer abandoned there would be paid for twice).
+TEST_F(GatewayTest, AWholeAnswerMayTakeLongerThanAStreamsFirstByte) {
+  FakeLlm slow, spare;
+  slow.SetDelay(400ms);
+  Use({Provider("slow", slow, 10), Provider("spare", spare, 1)},
+      GatewaySettings{.timeouts = {.first_byte = 100ms}, .answer_timeout = 5s, .fallback_backoff = 1ms});
+  auto outcome = Complete(Call());
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->provider, "slow");
+  EXPECT_EQ(spare.Requests(), 0);
+  outcome->settle.reset();  // it refers to the gateway, which Use replaces
+
+  Use({Provider("slow", slow, 10), Provider("spare", spare, 1)},
+      GatewaySettings{.timeouts = {.first_byte = 5s}, .answer_timeout = 100ms, .fallback_backoff = 1ms});
+  outcome = Complete(Call());
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->provider, "spare") << "past answer_timeout the next deployment answers";
+}
+
+TEST_F(GatewayTest, AStreamThatSendsNoHeadersInTimeFallsBack) {
+  FakeLlm hanging, good;
+  hanging.SetMode(FakeLlm::Mode::kHang);
+  Use({Provider("hanging", hanging, 10), Provider("good", good, 1)},
+      GatewaySettings{.timeouts = {.first_byte = 200ms}, .answer_timeout = 1h, .fallback_backoff = 1ms});
+  CollectingSink sink;
+  ChatOutcome outcome = Stream(Call(true), sink);
+  EXPECT_EQ(outcome.status, 200);
+  EXPECT_EQ(outcome.provider, "good");
+  EXPECT_EQ(hanging.Requests(), 1);
 }
 
 TEST_F(GatewayTest, EveryDeploymentFailingIsAnError) {
