@@ -94,6 +94,12 @@ class GatewayTest : public ::testing::Test {
     settings.random = [] { return uint64_t{0}; };
     auto registry = Registry::Build(providers);
     ASSERT_TRUE(registry) << registry.error().message;
+    // A test's outcomes may still hold settles that refer to the gateway being replaced: it and its
+    // registry stay until the test ends.
+    if (gateway_) {
+      retired_.push_back(std::move(gateway_));
+      retired_holders_.push_back(std::move(holder_));
+    }
     holder_ = std::make_unique<RegistryHolder>(*registry);
     gateway_ = std::make_unique<Gateway>(*holder_, client_, &keys_, usage_, settings);
   }
@@ -125,6 +131,8 @@ class GatewayTest : public ::testing::Test {
   http::client::UpstreamClient client_;
   OwnKeys keys_;
   RecordingUsage usage_;
+  std::vector<std::unique_ptr<RegistryHolder>> retired_holders_;
+  std::vector<std::unique_ptr<Gateway>> retired_;
   std::unique_ptr<RegistryHolder> holder_;
   std::unique_ptr<Gateway> gateway_;
 };
