@@ -102,6 +102,7 @@ Response StreamReply(services::ConversationService& s, services::PendingReply pe
     SseEventSink sink(out);
     llm::ChatOutcome outcome = co_await shared->stream->Relay(sink);
     // The reply is stored once it is complete; a client that went away gets no stored half-reply.
+    // (Finish logs a reply it could not store.)
     (void)co_await s.Finish(*shared, outcome);
   };
   return http::SseResponse(std::move(produce));

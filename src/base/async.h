@@ -54,6 +54,13 @@ class BlockingPool {
   template <typename F>
   Task<std::invoke_result_t<F&>> Run(F fn);
 
+  // Runs fn() on a pool thread, with nobody waiting for it (work that a destructor starts). Work
+  // queued after Join() never runs.
+  template <typename F>
+  void Post(F fn) {
+    boost::asio::post(Pool(), std::move(fn));
+  }
+
   // Waits for queued work to finish; no new work may be queued afterwards.
   void Join() {
     if (started_.load(std::memory_order_acquire)) pool_->join();

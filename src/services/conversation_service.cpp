@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "base/log.h"
+#include "base/time.h"
 #include "store/transaction.h"
 
 namespace chorus::services {
@@ -32,7 +35,25 @@ Status Refusal(const llm::ChatOutcome& refused) {
                     fmt::format("the model refused the request ({}){}{}", refused.status, said.empty() ? "" : ": ", said));
 }
 
+// A conversation whose newest message is the user's, sent within the lease, is waiting for its
+// reply: that exchange still holds it.
+bool AwaitsReply(const std::vector<store::Message>& history, std::chrono::milliseconds lease) {
+  if (history.empty() || history.back().role != "user") return false;
+  const auto sent = ParseTimestamp(history.back().created_at);
+  return sent && *sent > std::chrono::system_clock::now() - lease;
+}
+
 }  // namespace
+
+PendingReply::PendingReply(PendingReply&& other) noexcept
+    : conversation(std::move(other.conversation)),
+      user_message(std::move(other.user_message)),
+      stream(std::move(other.stream)),
+      unfinished(std::exchange(other.unfinished, nullptr)) {}
+
+PendingReply::~PendingReply() {
+  if (unfinished) unfinished->WithdrawLater(user_message);
+}
 
 std::vector<store::Message> ConversationService::Trim(std::vector<store::Message> history, int64_t window,
                                                       size_t system_bytes) {
@@ -95,10 +116,18 @@ Task<Result<ConversationService::Prepared>> ConversationService::Prepare(const C
   };
   auto loaded = co_await db_.Write([&](Connection& conn) -> Result<Loaded> {
     Loaded l;
-    CHORUS_ASSIGN_OR_RETURN(l.conversation, store::conversations::Get(conn, caller.user_id, id));
+    // Locked, so that of two messages sent at once the second sees the first waiting for its reply.
+    CHORUS_ASSIGN_OR_RETURN(l.conversation, store::conversations::GetLocked(conn, caller.user_id, id));
+    CHORUS_ASSIGN_OR_RETURN(l.history, store::messages::Recent(conn, id, kHistoryRows));
+    if (AwaitsReply(l.history, exchange_lease_)) {
+      return Unexpected(ErrorCode::kConflict,
+                        "The model is still answering this conversation's last message; send the next one once "
+                        "its reply is stored.");
+    }
     store::NewMessage m{.role = "user", .content = content, .token_count = llm::EstimateTokens(content.size())};
     CHORUS_ASSIGN_OR_RETURN(l.user_message, store::messages::Append(conn, id, m));
-    CHORUS_ASSIGN_OR_RETURN(l.history, store::messages::Recent(conn, id, kHistoryRows));
+    if (l.history.size() == kHistoryRows) l.history.erase(l.history.begin());
+    l.history.push_back(l.user_message);
     return l;
   });
   if (!loaded) co_return Unexpected(std::move(loaded).error());
@@ -130,7 +159,11 @@ Task<Result<store::Message>> ConversationService::StoreReply(const store::Conver
   store::NewMessage reply{.role = "assistant", .content = outcome.text, .token_count = tokens,
                           .provider_metadata = provider_metadata};
   co_return co_await db_.Write([&](Connection& conn) -> Result<store::Message> {
-    CHORUS_ASSIGN_OR_RETURN(auto stored, store::messages::Append(conn, c.id, reply));
+    auto stored = store::messages::Append(conn, c.id, reply);
+    if (!stored && stored.error().code == ErrorCode::kFailedPrecondition) {
+      return Unexpected(ErrorCode::kNotFound, "Conversation not found.");  // deleted while the model answered
+    }
+    if (!stored) return stored;
     CHORUS_TRY(store::conversations::Touch(conn, c.user_id, c.id));
     return stored;
   });
@@ -146,7 +179,10 @@ Task<Result<ExchangeResult>> ConversationService::Send(const Caller& caller, std
     co_return Unexpected(std::move(answered).error());
   }
   auto reply = co_await StoreReply(prepared->conversation, *outcome);
-  if (!reply) co_return Unexpected(std::move(reply).error());
+  if (!reply) {
+    co_await Withdraw(prepared->user_message);
+    co_return Unexpected(std::move(reply).error());
+  }
   co_return ExchangeResult{std::move(prepared->user_message), std::move(*reply)};
 }
 
@@ -161,16 +197,24 @@ Task<Result<PendingReply>> ConversationService::SendStreaming(const Caller& call
     co_await Withdraw(prepared->user_message);
     co_return Unexpected(std::move(answered).error());
   }
-  co_return PendingReply{std::move(prepared->conversation), std::move(prepared->user_message),
-                         std::move((*opened)->stream)};
+  co_return PendingReply(std::move(prepared->conversation), std::move(prepared->user_message),
+                         std::move((*opened)->stream), this);
 }
 
-Task<Result<store::Message>> ConversationService::Finish(const PendingReply& pending, const llm::ChatOutcome& outcome) {
+Task<Result<store::Message>> ConversationService::Finish(PendingReply& pending, const llm::ChatOutcome& outcome) {
+  pending.unfinished = nullptr;
   if (outcome.status != 200) {
     co_await Withdraw(pending.user_message);
     co_return Unexpected(ErrorCode::kUpstream, "the reply did not complete");
   }
-  co_return co_await StoreReply(pending.conversation, outcome);
+  auto reply = co_await StoreReply(pending.conversation, outcome);
+  if (!reply) {
+    // The client has the whole reply already; the conversation does not keep half the exchange.
+    log::Warn("a streamed reply was not stored",
+              {{"conversation_id", pending.conversation.id}, {"error", reply.error().message}});
+    co_await Withdraw(pending.user_message);
+  }
+  co_return reply;
 }
 
 Task<void> ConversationService::Withdraw(const store::Message& user_message) {
@@ -180,6 +224,17 @@ Task<void> ConversationService::Withdraw(const store::Message& user_message) {
     log::Warn("a failed exchange's message was not withdrawn",
               {{"conversation_id", user_message.conversation_id}, {"error", removed.error().message}});
   }
+}
+
+void ConversationService::WithdrawLater(const store::Message& user_message) {
+  db_.pool().Post([&db = db_.database(), conversation = user_message.conversation_id, id = user_message.id] {
+    auto removed = store::Transact(db, store::Access::kWrite,
+                                   [&](Connection& conn) { return store::messages::Remove(conn, conversation, id); });
+    if (!removed) {
+      log::Warn("a dropped exchange's message was not withdrawn",
+                {{"conversation_id", conversation}, {"error", removed.error().message}});
+    }
+  });
 }
 
 }  // namespace chorus::services

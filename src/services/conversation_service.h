@@ -3,6 +3,7 @@
 // history trimmed to its context window, and stores the reply with its token count.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,16 +28,34 @@ struct ExchangeResult {
   store::Message reply;
 };
 
-// A streamed reply in progress: relay it, then Finish stores the reply when it completed.
+class ConversationService;
+
+// A streamed reply in progress: relay it, then Finish stores the reply when it completed. Dropped
+// without Finish (its client gone before the stream began), it withdraws the user's message in the
+// background.
 struct PendingReply {
+  PendingReply(store::Conversation c, store::Message m, std::unique_ptr<llm::ChatStream> s, ConversationService* owner)
+      : conversation(std::move(c)), user_message(std::move(m)), stream(std::move(s)), unfinished(owner) {}
+  PendingReply(PendingReply&& other) noexcept;
+  PendingReply& operator=(PendingReply&&) = delete;
+  ~PendingReply();
+
   store::Conversation conversation;
   store::Message user_message;
   std::unique_ptr<llm::ChatStream> stream;
+
+ private:
+  friend class ConversationService;
+  ConversationService* unfinished;  // null once Finish took it over
 };
 
 class ConversationService {
  public:
-  ConversationService(store::AsyncDb& db, llm::Gateway& gateway) : db_(db), gateway_(gateway) {}
+  // An exchange holds its conversation until its reply is stored or withdrawn, or for
+  // `exchange_lease` at most (so that one a crash cut short does not hold it for good).
+  ConversationService(store::AsyncDb& db, llm::Gateway& gateway,
+                      std::chrono::milliseconds exchange_lease = std::chrono::minutes(12))
+      : db_(db), gateway_(gateway), exchange_lease_(exchange_lease) {}
 
   // kInvalidArgument (param "model") for a model the gateway does not serve.
   Task<Result<store::Conversation>> Create(const Caller& caller, ConversationInput input);
@@ -48,13 +67,16 @@ class ConversationService {
   // Stores the user's message, asks the model, stores and returns its reply. An exchange is whole
   // or not at all: when the model fails (kUpstream / kDeadlineExceeded / kRateLimited) or refuses
   // the request (kInvalidArgument or kPayloadTooLarge, with the provider's message), the user's
-  // message is withdrawn, so that sending it again does not repeat it.
+  // message is withdrawn, so that sending it again does not repeat it; so it is when the reply
+  // cannot be stored (kNotFound: the conversation was deleted meanwhile). One exchange at a time: a
+  // message sent while the conversation's last one still waits for its reply is refused
+  // (kConflict), so that every reply follows the message it answers.
   Task<Result<ExchangeResult>> Send(const Caller& caller, std::string id, std::string content);
   // The same, streamed: returns once the model started answering.
   Task<Result<PendingReply>> SendStreaming(const Caller& caller, std::string id, std::string content);
   // Stores a streamed reply that completed (`outcome.status == 200`); withdraws the user's message
-  // of one that did not.
-  Task<Result<store::Message>> Finish(const PendingReply& pending, const llm::ChatOutcome& outcome);
+  // of one that did not, or that could not be stored.
+  Task<Result<store::Message>> Finish(PendingReply& pending, const llm::ChatOutcome& outcome);
 
   // The messages that fit the window, newest kept: estimated at ~4 bytes a token unless counted.
   static std::vector<store::Message> Trim(std::vector<store::Message> history, int64_t window, size_t system_bytes);
@@ -69,9 +91,13 @@ class ConversationService {
   Task<Result<store::Message>> StoreReply(const store::Conversation& c, const llm::ChatOutcome& outcome);
   // Removes the user's message of an exchange that failed.
   Task<void> Withdraw(const store::Message& user_message);
+  // The same, in the background (from PendingReply's destructor).
+  void WithdrawLater(const store::Message& user_message);
+  friend struct PendingReply;
 
   store::AsyncDb& db_;
   llm::Gateway& gateway_;
+  const std::chrono::milliseconds exchange_lease_;
 };
 
 }  // namespace chorus::services

@@ -127,6 +127,24 @@ TEST_P(ChatRepositoryTest, MessagesKeepInsertionOrderForRapidAppendsFromAnyThrea
             ErrorCode::kFailedPrecondition);
 }
 
+// A failed exchange withdraws its user's message: a client paging meanwhile may hold a cursor to it.
+TEST_P(ChatRepositoryTest, APageResumesWhereItsCursorsMessageStoodOnceItIsRemoved) {
+  const std::string alice = MakeUser("alice");
+  const std::string chat = conversations::Create(*Write(), alice, {.model = "m"})->id;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(messages::Append(*Write(), chat, {.role = "user", .content = std::to_string(i)}));
+  }
+  auto first = messages::List(*Write(), chat, {.limit = 3});
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->items.size(), 3u);
+  ASSERT_TRUE(messages::Remove(*Write(), chat, first->items[2].id));
+  auto rest = messages::List(*Write(), chat, {.limit = 10, .after = first->next_cursor});
+  ASSERT_TRUE(rest) << rest.error().message;
+  std::vector<std::string> seen;
+  for (const auto& m : rest->items) seen.push_back(m.content);
+  EXPECT_EQ(seen, (std::vector<std::string>{"3", "4", "5"}));
+}
+
 TEST_P(ChatRepositoryTest, DeletingAConversationDeletesItsMessagesButNotItsUsage) {
   const std::string alice = MakeUser("alice");
   const std::string gone = conversations::Create(*Write(), alice, {.model = "m"})->id;

@@ -88,14 +88,27 @@ Result<Conversation> Create(Connection& conn, std::string_view user_id, const Ne
   return ConversationFromRow(rows[0]);
 }
 
-Result<Conversation> Get(Connection& conn, std::string_view user_id, std::string_view id) {
+namespace {
+
+Result<Conversation> Select(Connection& conn, std::string_view user_id, std::string_view id, bool lock) {
   if (!IsUuid(id) || !IsUuid(user_id)) return ConversationNotFound();
   CHORUS_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn.Exec(fmt::format("SELECT {} FROM conversations WHERE id = $1 AND user_id = $2", kConversationColumns), id,
-                user_id));
+      Rows rows, conn.Exec(fmt::format("SELECT {} FROM conversations WHERE id = $1 AND user_id = $2{}",
+                                       kConversationColumns,
+                                       lock && conn.dialect() == Dialect::kPostgres ? " FOR UPDATE" : ""),
+                           id, user_id));
   if (rows.empty()) return ConversationNotFound();
   return ConversationFromRow(rows[0]);
+}
+
+}  // namespace
+
+Result<Conversation> Get(Connection& conn, std::string_view user_id, std::string_view id) {
+  return Select(conn, user_id, id, false);
+}
+
+Result<Conversation> GetLocked(Connection& conn, std::string_view user_id, std::string_view id) {
+  return Select(conn, user_id, id, true);
 }
 
 Result<Page<Conversation>> List(Connection& conn, std::string_view user_id, const PageRequest& page) {
@@ -149,9 +162,15 @@ Result<Page<Message>> List(Connection& conn, std::string_view conversation_id, c
   if (!page.after.empty()) {
     CHORUS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(page.after));
     // SQLite resumes after the cursor message's seq (unique index on id); should that message be
-    // gone, the page is empty. PostgreSQL resumes after its (created_at, id).
-    if (sqlite) q.Add(" AND seq > (SELECT seq FROM messages WHERE id = ?)", {cursor.id});
-    else q.Add(" AND (created_at, id) > (?, ?)", {cursor.created_at, cursor.id});
+    // gone (an exchange withdrawn), after the last one made before it (ids increase with insertion:
+    // NextMessageId). PostgreSQL resumes after its (created_at, id).
+    if (sqlite) {
+      q.Add(" AND seq > COALESCE((SELECT seq FROM messages WHERE id = ? AND conversation_id = ?), "
+            "(SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ? AND id < ?))",
+            {cursor.id, conversation_id, conversation_id, cursor.id});
+    } else {
+      q.Add(" AND (created_at, id) > (?, ?)", {cursor.created_at, cursor.id});
+    }
   }
   q.Add(sqlite ? " ORDER BY seq LIMIT ?" : " ORDER BY created_at, id LIMIT ?", {limit + 1});
   CHORUS_ASSIGN_OR_RETURN(Rows rows, q.Run(conn));

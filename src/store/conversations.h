@@ -67,6 +67,10 @@ namespace conversations {
 Result<Conversation> Create(Connection& conn, std::string_view user_id, const NewConversation& c);
 // kNotFound when it is not the user's (or `id` is not an id).
 Result<Conversation> Get(Connection& conn, std::string_view user_id, std::string_view id);
+// Get, holding the conversation until the transaction ends, so that writers that lock it one after
+// another each see what the one before wrote (PostgreSQL: SELECT … FOR UPDATE; SQLite's write
+// transactions are serial already). Call inside a write transaction.
+Result<Conversation> GetLocked(Connection& conn, std::string_view user_id, std::string_view id);
 // The user's conversations, newest first (keyset, store/page.h).
 Result<Page<Conversation>> List(Connection& conn, std::string_view user_id, const PageRequest& page);
 // Deletes the conversation and, by cascade, its messages; its usage logs stay, without it (0014).
@@ -82,7 +86,8 @@ namespace messages {
 // Appends to the conversation. kFailedPrecondition when the conversation does not exist;
 // kInvalidArgument for an unknown role, a negative token count or bad JSON.
 Result<Message> Append(Connection& conn, std::string_view conversation_id, const NewMessage& m);
-// The conversation's messages, oldest first (chat order), in keyset pages.
+// The conversation's messages, oldest first (chat order), in keyset pages. A page resumes after its
+// cursor's message, or, should that message have been removed meanwhile, where it stood.
 Result<Page<Message>> List(Connection& conn, std::string_view conversation_id, const PageRequest& page);
 
 inline constexpr int kMaxRecent = 1000;
