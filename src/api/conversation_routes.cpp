@@ -96,14 +96,40 @@ Task<Response> ListMessages(services::ConversationService& s, Request& req) {
   co_return JsonListOf(list->items, MessageJson, list->next_cursor);
 }
 
+// Relays the model's events but keeps the final [DONE] back until the reply is stored: a client
+// that sends its next message on [DONE] finds the exchange complete, not still holding the
+// conversation.
+class DoneOnceStoredSink : public llm::EventSink {
+ public:
+  explicit DoneOnceStoredSink(http::SseWriter& out) : out_(out) {}
+  Task<bool> Send(std::span<const std::string> events) override {
+    if (!events.empty() && events.back() == "[DONE]") {
+      done_held_ = true;
+      events = events.first(events.size() - 1);
+    }
+    if (events.empty()) co_return true;
+    co_return co_await out_.SendAll(events);
+  }
+  bool done_held() const { return done_held_; }
+
+ private:
+  http::SseWriter& out_;
+  bool done_held_ = false;
+};
+
 Response StreamReply(services::ConversationService& s, services::PendingReply pending) {
   auto shared = std::make_shared<services::PendingReply>(std::move(pending));
   auto produce = [&s, shared](http::SseWriter& out) -> Task<void> {
-    SseEventSink sink(out);
+    DoneOnceStoredSink sink(out);
     llm::ChatOutcome outcome = co_await shared->stream->Relay(sink);
     // The reply is stored once it is complete; a client that went away gets no stored half-reply.
-    // (Finish logs a reply it could not store.)
-    (void)co_await s.Finish(*shared, outcome);
+    auto stored = co_await s.Finish(*shared, outcome);
+    if (!sink.done_held()) co_return;  // the stream broke (its error event is out) or the client left
+    if (stored) {
+      (void)co_await out.Send("[DONE]");
+    } else {
+      (void)co_await out.Send(http::ErrorBody(stored.error()));  // as a stream that breaks ends
+    }
   };
   return http::SseResponse(std::move(produce));
 }
