@@ -17,6 +17,7 @@
 #include <array>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -87,16 +88,33 @@ class PoolService : public asio::execution_context::service {
     return nullptr;
   }
 
-  void Put(std::unique_ptr<Connection> conn, size_t max_per_host) {
-    auto& list = idle_[conn->key];
+  void Put(std::unique_ptr<Connection> conn, size_t max_per_host, std::chrono::milliseconds keep) {
+    const auto now = Clock::now();
+    // Take() reuses the newest; the oldest, at the front, are closed here once past `keep`, so that
+    // connections a burst left do not linger (in CLOSE_WAIT once their server gave up on them).
+    // Now and then every host's are, for hosts no longer called.
+    if (++puts_ % 256 == 0) {
+      for (auto it = idle_.begin(); it != idle_.end();) {
+        it = DropExpired(it->second, now, keep).empty() ? idle_.erase(it) : std::next(it);
+      }
+    }
+    auto& list = DropExpired(idle_[conn->key], now, keep);
     if (list.size() >= max_per_host) return;  // closes it
-    conn->idle_since = Clock::now();
+    conn->idle_since = now;
     list.push_back(std::move(conn));
   }
 
  private:
+  using IdleList = std::vector<std::unique_ptr<Connection>>;
+  static IdleList& DropExpired(IdleList& list, Clock::time_point now, std::chrono::milliseconds keep) {
+    const auto fresh = std::find_if(list.begin(), list.end(), [&](const auto& c) { return now - c->idle_since < keep; });
+    list.erase(list.begin(), fresh);
+    return list;
+  }
+
   void shutdown() override { idle_.clear(); }
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+  uint64_t puts_ = 0;
+  std::unordered_map<std::string, IdleList> idle_;
 };
 
 std::string PoolKey(const Endpoint& e) {
@@ -187,16 +205,25 @@ class ResponseParser final : public bhttp::basic_parser<false> {
 
 struct UpstreamResponse::Impl {
   std::unique_ptr<Connection> conn;
-  ResponseParser parser;
+  // Made anew for each response header read (Beast's parser cannot be reset): an interim 1xx
+  // response comes before the final one.
+  std::optional<ResponseParser> parser;
   UpstreamTimeouts timeouts;
   size_t max_idle_per_host = 0;
+  std::chrono::milliseconds idle_keep{0};
   PoolService* pool = nullptr;
   bool failed = false;
   char piece[kPieceBytes];
 
+  void NewParser() {
+    parser.emplace();
+    parser->body_limit(boost::none);
+    parser->header_limit(64 * 1024);
+  }
+
   template <typename Stream>
   Task<boost::system::error_code> ReadSome(Stream& stream) {
-    auto [ec, n] = co_await bhttp::async_read_some(stream, conn->buffer, parser, kNoThrow);
+    auto [ec, n] = co_await bhttp::async_read_some(stream, conn->buffer, *parser, kNoThrow);
     co_return ec;
   }
 };
@@ -205,29 +232,31 @@ UpstreamResponse::UpstreamResponse(std::unique_ptr<Impl> impl) : impl_(std::move
 
 UpstreamResponse::~UpstreamResponse() {
   if (!impl_ || !impl_->conn) return;
-  if (!impl_->failed && impl_->parser.is_done() && impl_->parser.keep_alive()) {
-    impl_->pool->Put(std::move(impl_->conn), impl_->max_idle_per_host);
+  // Nothing may be left unread: bytes past the response (more than its Content-Length said) would
+  // be taken for the next caller's answer.
+  if (!impl_->failed && impl_->parser->is_done() && impl_->parser->keep_alive() && impl_->conn->buffer.size() == 0) {
+    impl_->pool->Put(std::move(impl_->conn), impl_->max_idle_per_host, impl_->idle_keep);
   }
   // Otherwise the connection closes here: an abandoned stream cancels the upstream request.
 }
 
-int UpstreamResponse::status() const { return impl_->parser.status(); }
+int UpstreamResponse::status() const { return impl_->parser->status(); }
 
-std::string_view UpstreamResponse::Header(std::string_view name) const { return impl_->parser.Field(name); }
+std::string_view UpstreamResponse::Header(std::string_view name) const { return impl_->parser->Field(name); }
 
 void UpstreamResponse::set_idle_timeout(std::chrono::milliseconds timeout) { impl_->timeouts.idle = timeout; }
 
-bool UpstreamResponse::done() const { return impl_->parser.is_done(); }
+bool UpstreamResponse::done() const { return impl_->parser->is_done(); }
 
 Task<Result<std::string_view>> UpstreamResponse::Read() {
   Impl& s = *impl_;
   if (s.failed) co_return Unexpected(ErrorCode::kUnavailable, "the upstream response already failed");
-  while (!s.parser.is_done()) {
-    s.parser.set_body_buffer(s.piece, sizeof(s.piece));
+  while (!s.parser->is_done()) {
+    s.parser->set_body_buffer(s.piece, sizeof(s.piece));
     boost::system::error_code ec;
     // What came with the header (often the whole body) is parsed without a read.
-    fast_io::ParseBuffered(s.parser, s.conn->buffer, ec);
-    if (!ec && !s.parser.is_done() && s.parser.body_left() == sizeof(s.piece)) {
+    fast_io::ParseBuffered(*s.parser, s.conn->buffer, ec);
+    if (!ec && !s.parser->is_done() && s.parser->body_left() == sizeof(s.piece)) {
       s.conn->lowest().expires_after(s.timeouts.idle);
       // (GCC 12: no co_await inside ?:, see base/async.h)
       if (s.conn->tls) {
@@ -241,7 +270,7 @@ Task<Result<std::string_view>> UpstreamResponse::Read() {
       s.failed = true;
       co_return Unexpected(FromNet(ec, "reading the upstream response"));
     }
-    const size_t got = sizeof(s.piece) - s.parser.body_left();
+    const size_t got = sizeof(s.piece) - s.parser->body_left();
     if (got > 0) co_return std::string_view(s.piece, got);
   }
   co_return std::string_view();
@@ -337,9 +366,18 @@ Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
   }
   if (wec) co_return Unexpected(FromNet(wec, "sending the upstream request"));
   conn.lowest().expires_after(t.first_byte);
-  const boost::system::error_code rec = co_await fast_io::ReadHeader(stream, conn.buffer, response.parser);
-  if (rec) co_return Unexpected(FromNet(rec, "waiting for the upstream response"));
-  co_return Ok();
+  for (int interim = 0;; ++interim) {
+    response.NewParser();
+    const boost::system::error_code rec = co_await fast_io::ReadHeader(stream, conn.buffer, *response.parser);
+    if (rec) co_return Unexpected(FromNet(rec, "waiting for the upstream response"));
+    const int status = response.parser->status();
+    if (status >= 200) co_return Ok();
+    // An interim response (100 Continue, 102 Processing, 103 Early Hints) has no body; the final
+    // one follows on the same connection. A switch of protocols was never asked for.
+    if (status == 101 || interim == 8) {
+      co_return Unexpected(ErrorCode::kUpstream, fmt::format("the upstream answered {} before its response", status));
+    }
+  }
 }
 
 UpstreamClient::UpstreamClient(UpstreamClientSettings settings) : impl_(std::make_unique<Impl>()) {
@@ -377,10 +415,9 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
     }
     // for_overwrite: the 16 KiB piece buffer is not zeroed for every call (it is written before it is read).
     auto response = std::make_unique_for_overwrite<UpstreamResponse::Impl>();
-    response->parser.body_limit(boost::none);
-    response->parser.header_limit(64 * 1024);
     response->timeouts = timeouts;
     response->max_idle_per_host = impl_->settings.max_idle_per_host;
+    response->idle_keep = impl_->settings.idle_keep;
     response->pool = &pool;
     Status sent = Ok();
     if (conn->tls) {
@@ -389,8 +426,10 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
       sent = co_await impl_->Exchange(*conn->tcp, *conn, message, *response, timeouts);
     }
     if (!sent) {
-      // A pooled connection the server closed meanwhile: try once more on a new one.
-      if (reused && sent.error().code == ErrorCode::kUnavailable) continue;
+      // A pooled connection the server closed meanwhile (reset, or closed cleanly: nothing came
+      // back): try once more on a new one. Not after a timeout: the server may be working on it.
+      const bool nothing_back = !response->parser->got_some() && conn->buffer.size() == 0;
+      if (reused && nothing_back && sent.error().code != ErrorCode::kDeadlineExceeded) continue;
       co_return Unexpected(std::move(sent).error());
     }
     response->conn = std::move(conn);

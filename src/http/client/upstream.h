@@ -6,10 +6,12 @@
 //
 // The pool is per execution context (an Asio service): a connection is only ever used by the
 // io_context that opened it, so one network thread per io_context (how http::Server runs) needs no
-// locks. Idle connections are dropped after `idle_keep`, and one the peer has closed is noticed
-// before reuse; a reused connection that fails before any response byte arrives is retried once on
-// a fresh one (the race with a server closing an idle keep-alive connection). Redirects are never
-// followed: a 3xx is just a response.
+// locks. Idle connections are dropped after `idle_keep` (also those a burst left that the traffic
+// since has not needed), and one the peer has closed is noticed before reuse; a reused connection
+// that fails before any response byte arrives (reset, or closed cleanly) is retried once on a fresh
+// one (the race with a server closing an idle keep-alive connection). A connection goes back to
+// the pool only when its response was read to its end and nothing came after it. Interim 1xx
+// responses are skipped. Redirects are never followed: a 3xx is just a response.
 #pragma once
 
 #include <chrono>

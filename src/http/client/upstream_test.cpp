@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -117,6 +118,40 @@ TEST(UpstreamClientTest, SendsOnOnePooledConnection) {
   EXPECT_EQ(bodies[4], "Bearer k|4");
 }
 
+TEST(UpstreamClientTest, ConnectionsABurstLeftAreClosedOnceIdleTooLong) {
+  Upstream upstream;
+  UpstreamClient client(UpstreamClientSettings{.idle_keep = 150ms});
+  const Endpoint at = upstream.At();
+  auto call = [&]() -> Task<bool> {
+    UpstreamRequest request{.path = "/echo", .body = "x"};
+    UpstreamTimeouts timeouts;
+    auto response = co_await client.Send(at, request, timeouts);
+    if (!response) co_return false;
+    auto body = co_await (*response)->ReadAll(100);
+    co_return body.has_value();
+  };
+  const auto [after_burst, after_trickle] = RunTask([&]() -> Task<std::pair<int64_t, int64_t>> {
+    // Three at once open three connections, pooled when done.
+    std::vector<std::unique_ptr<UpstreamResponse>> open;
+    for (int i = 0; i < 3; ++i) {
+      UpstreamRequest request{.path = "/echo", .body = "x"};
+      auto response = co_await client.Send(at, request, UpstreamTimeouts{});
+      if (response) open.push_back(std::move(*response));
+    }
+    for (auto& response : open) (void)co_await response->ReadAll(100);
+    open.clear();
+    const int64_t burst = upstream.open_connections();
+    // Then one call at a time, each on the newest pooled connection; the other two age past idle_keep.
+    for (int i = 0; i < 8; ++i) {
+      EXPECT_TRUE(co_await call());
+      co_await Sleep(50ms);
+    }
+    co_return std::pair{burst, upstream.open_connections()};
+  }());
+  EXPECT_EQ(after_burst, 3);
+  EXPECT_EQ(after_trickle, 1) << "the two the trickle did not need were closed";
+}
+
 TEST(UpstreamClientTest, HandsOverTheBodyAsItArrives) {
   Upstream upstream;
   UpstreamClient client;
@@ -177,11 +212,12 @@ TEST(UpstreamClientTest, TimesOutBetweenPiecesAndLimitsWholeBodies) {
   }());
 }
 
-// A listener on loopback that answers each connection with `reply` (raw bytes, in pieces), then closes it.
+// A listener on loopback that answers each connection with `reply` (raw bytes, in pieces), then
+// closes it; or, `keep_open`, answers every request that comes on it until the client closes it.
 class RawUpstream {
  public:
   using Reply = std::function<void(int fd)>;
-  explicit RawUpstream(Reply reply) : reply_(std::move(reply)) {
+  explicit RawUpstream(Reply reply, bool keep_open = false) : reply_(std::move(reply)), keep_open_(keep_open) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -195,9 +231,12 @@ class RawUpstream {
       for (;;) {
         const int conn = ::accept(fd_, nullptr, nullptr);
         if (conn < 0) return;
+        ++accepted_;
         char request[4096];
-        (void)::recv(conn, request, sizeof request, 0);
-        reply_(conn);
+        while (::recv(conn, request, sizeof request, 0) > 0) {
+          reply_(conn);
+          if (!keep_open_) break;
+        }
         ::close(conn);
       }
     });
@@ -210,9 +249,12 @@ class RawUpstream {
   Endpoint At() const { return *ParseBaseUrl("http://127.0.0.1:" + std::to_string(port_) + "/v1"); }
 
   static void Send(int fd, std::string_view bytes) { (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  int accepted() const { return accepted_.load(); }
 
  private:
   Reply reply_;
+  const bool keep_open_;
+  std::atomic<int> accepted_{0};
   int fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
@@ -252,6 +294,58 @@ TEST(UpstreamClientTest, AHeaderInPiecesIsReadWhole) {
     EXPECT_EQ(body ? *body : body.error().message, "ok");
     co_return true;
   }());
+}
+
+// Two requests in turn on one client (one pool); the bodies, or the errors.
+std::vector<std::string> SendTwice(const Endpoint& at) {
+  UpstreamClient client;
+  return RunTask([&]() -> Task<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (int i = 0; i < 2; ++i) {
+      UpstreamRequest request{.path = "/x", .body = "{}"};
+      UpstreamTimeouts timeouts;
+      auto response = co_await client.Send(at, request, timeouts);
+      if (!response) {
+        out.push_back("error: " + response.error().message);
+        continue;
+      }
+      auto body = co_await (*response)->ReadAll(100);
+      out.push_back(std::to_string((*response)->status()) + " " + (body ? *body : "error: " + body.error().message));
+    }
+    co_return out;
+  }());
+}
+
+TEST(UpstreamClientTest, InterimResponsesAreSkipped) {
+  RawUpstream upstream(
+      [](int fd) {
+        RawUpstream::Send(fd, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+        std::this_thread::sleep_for(20ms);
+        RawUpstream::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      },
+      /*keep_open=*/true);
+  EXPECT_EQ(SendTwice(upstream.At()), (std::vector<std::string>{"200 ok", "200 ok"}));
+  EXPECT_EQ(upstream.accepted(), 1) << "the final response was read whole: the connection is reused";
+
+  RawUpstream switching([](int fd) { RawUpstream::Send(fd, "HTTP/1.1 101 Switching Protocols\r\n\r\n"); });
+  auto response = SendTo(switching.At());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kUpstream);
+}
+
+TEST(UpstreamClientTest, AConnectionWithBytesPastItsResponseIsNotReused) {
+  RawUpstream upstream([](int fd) { RawUpstream::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSTRAY"); },
+                       /*keep_open=*/true);
+  EXPECT_EQ(SendTwice(upstream.At()), (std::vector<std::string>{"200 ok", "200 ok"}))
+      << "the stray bytes are never taken for the second answer";
+  EXPECT_EQ(upstream.accepted(), 2);
+}
+
+TEST(UpstreamClientTest, APooledConnectionItsServerClosedIsRetriedOnANewOne) {
+  // Answers keep-alive, then closes (as a server whose keep-alive ran out does, cleanly).
+  RawUpstream upstream([](int fd) { RawUpstream::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); });
+  EXPECT_EQ(SendTwice(upstream.At()), (std::vector<std::string>{"200 ok", "200 ok"}));
+  EXPECT_EQ(upstream.accepted(), 2);
 }
 
 TEST(UpstreamClientTest, AnUpstreamThatClosesBeforeOrDuringTheHeaderIsAnUpstreamError) {
