@@ -98,11 +98,17 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
       failure = std::move(piece).error();
       break;
     }
-    if (piece->empty()) {
+    Status fed = Ok();
+    if (!piece->empty()) {
+      fed = parser.Feed(*piece, on_event);
+    } else if (!anthropic && relayed.usage.reported) {
+      // The body ended without [DONE], as some OpenAI-compatible servers end it, after the usage
+      // chunk Chorus asked for, which comes last: nothing is missing.
+      relayed.done = true;
+    } else {
       failure = Error{ErrorCode::kUpstream, "the provider's stream ended early", {}};
       break;
     }
-    auto fed = parser.Feed(*piece, on_event);
     if (fed && relayed.done) relayed.pending.emplace_back(kDone);  // the end leaves with the last events
     if (!relayed.pending.empty()) {
       const bool sent = co_await sink.Send(relayed.pending);  // (GCC 12: not inside the condition, see base/async.h)

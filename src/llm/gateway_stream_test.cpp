@@ -83,6 +83,21 @@ TEST_F(GatewayTest, ProxiedStreamsReadUsageWithoutKeepingText) {
   }
 }
 
+TEST_F(GatewayTest, AStreamThatEndsWithItsBodyAfterItsUsageIsComplete) {
+  FakeLlm fake;
+  fake.SetNoDone(true);
+  Use({Provider("primary", fake)});
+  CollectingSink sink;
+  ChatOutcome outcome = Stream(Call(true), sink);
+  EXPECT_EQ(outcome.status, 200);
+  EXPECT_EQ(outcome.text, "Hello from fake");
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_EQ(sink.events.back(), "[DONE]") << "the client's stream ends as OpenAI's do";
+  ASSERT_EQ(usage_.records().size(), 1u);
+  EXPECT_EQ(usage_.records()[0].status, 200);
+  EXPECT_EQ(usage_.records()[0].output_tokens, 5);
+}
+
 TEST_F(GatewayTest, NeverRetriesOnceBytesWereSent) {
   FakeLlm dropping, spare;
   dropping.SetMode(FakeLlm::Mode::kCloseAfterHeaders);

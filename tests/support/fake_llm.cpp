@@ -102,6 +102,11 @@ void FakeLlm::SetBurst(bool burst) {
   config_.burst = burst;
 }
 
+void FakeLlm::SetNoDone(bool no_done) {
+  std::lock_guard lock(mu_);
+  config_.no_done = no_done;
+}
+
 void FakeLlm::SetUsage(int prompt_tokens, int completion_tokens) {
   std::lock_guard lock(mu_);
   config_.prompt_tokens = prompt_tokens;

@@ -91,6 +91,8 @@ class FakeLlm {
   void SetDelay(std::chrono::milliseconds delay);   // default 0
   // A stream's events written in one piece, as a fast provider's can arrive (delays are skipped).
   void SetBurst(bool burst);                        // default false
+  // An OpenAI stream that ends with the body, without `data: [DONE]` (as some compatible servers do).
+  void SetNoDone(bool no_done);                     // default false
   void SetUsage(int prompt_tokens, int completion_tokens);  // default 7 and 5
   void SetModels(std::vector<std::string> ids);     // GET /v1/models, default {"fake-model"}
   void SetRefusal(int status, std::string body);    // what kRefuse answers, default 400 and an OpenAI error
@@ -113,6 +115,7 @@ class FakeLlm {
     int chunks = 5;
     std::chrono::milliseconds delay{0};
     bool burst = false;
+    bool no_done = false;
     int prompt_tokens = 7;
     int completion_tokens = 5;
     std::vector<std::string> models{"fake-model"};

@@ -212,7 +212,8 @@ Task<http::Response> FakeLlm::OpenAiChat(http::Request& request) {
   const std::chrono::milliseconds delay = config.burst ? std::chrono::milliseconds(0) : config.delay;
   const bool endless = config.mode == Mode::kEndless;
   // (GCC 12 miscompiles a co_await inside an if or while condition: results go to `open` first.)
-  auto produce = [this, x, delay, endless](http::SseWriter& out) -> Task<void> {
+  const bool no_done = config.no_done;
+  auto produce = [this, x, delay, endless, no_done](http::SseWriter& out) -> Task<void> {
     int sent = 0;
     bool open = co_await Emit(out, sent, delay, RoleChunk(x), kNoEvent);
     if (endless) {
@@ -226,7 +227,7 @@ Task<http::Response> FakeLlm::OpenAiChat(http::Request& request) {
     if (open) open = co_await Emit(out, sent, delay, FinishChunk(x), kNoEvent);
     if (open && x.include_usage) open = co_await Emit(out, sent, delay, UsageChunk(x), kNoEvent);
     const std::string done = "[DONE]";
-    if (open) co_await Emit(out, sent, delay, done, kNoEvent);
+    if (open && !no_done) co_await Emit(out, sent, delay, done, kNoEvent);
   };
   co_return StreamResponse(std::move(produce), config.burst && !endless);
 }
