@@ -110,6 +110,7 @@ class DoneOnceStoredSink : public llm::EventSink {
     if (events.empty()) co_return true;
     co_return co_await out_.SendAll(events);
   }
+  Task<bool> KeepAlive() override { return out_.Comment("keep-alive"); }
   bool done_held() const { return done_held_; }
 
  private:

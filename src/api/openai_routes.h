@@ -20,6 +20,7 @@ class SseEventSink : public llm::EventSink {
  public:
   explicit SseEventSink(http::SseWriter& out) : out_(out) {}
   Task<bool> Send(std::span<const std::string> events) override { return out_.SendAll(events); }
+  Task<bool> KeepAlive() override { return out_.Comment("keep-alive"); }
 
  private:
   http::SseWriter& out_;

@@ -67,7 +67,12 @@ class UsageSink {
 class EventSink {
  public:
   virtual ~EventSink() = default;
+  // False once the client is gone.
   virtual Task<bool> Send(std::span<const std::string> events) = 0;
+  // Something for the client that is no event (an SSE comment): sent while the provider's stream
+  // goes on without anything to relay (pings, a model's hidden thinking), so that proxies between
+  // do not time the client out and a client that left is noticed.
+  virtual Task<bool> KeepAlive() { co_return true; }
 };
 
 struct ChatCall {
@@ -99,6 +104,8 @@ struct GatewaySettings {
   size_t max_response_bytes = 16 * 1024 * 1024;
   int max_attempts = 3;
   std::chrono::milliseconds fallback_backoff{50};
+  // How long a stream's client may go without anything before it gets a keep-alive (EventSink).
+  std::chrono::milliseconds keepalive_interval{15000};
   // Draws the first deployment by weight (tests fix it to make the order deterministic).
   uint64_t (*random)() = nullptr;  // nullptr: FastRandom
 };

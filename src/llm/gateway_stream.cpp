@@ -92,6 +92,8 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
 
   std::optional<Error> failure;
   bool client_gone = false;
+  const auto keepalive = gateway_.settings_.keepalive_interval;
+  auto last_sent = std::chrono::steady_clock::now();
   while (!relayed.done && !failure && !client_gone) {
     auto piece = co_await s.response->Read();
     if (!piece) {
@@ -115,6 +117,11 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
       client_gone = !sent;
       relayed.chunks += static_cast<int64_t>(relayed.pending.size());
       relayed.pending.clear();
+      last_sent = std::chrono::steady_clock::now();
+    } else if (const auto now = std::chrono::steady_clock::now(); now - last_sent >= keepalive) {
+      const bool alive = co_await sink.KeepAlive();
+      client_gone = !alive;
+      last_sent = now;
     }
     if (!fed) failure = std::move(fed).error();
     if (!failure && relayed.text.size() > max_text) {  // kept for a conversation: bounded like a whole reply

@@ -98,6 +98,29 @@ TEST_F(GatewayTest, AStreamThatEndsWithItsBodyAfterItsUsageIsComplete) {
   EXPECT_EQ(usage_.records()[0].output_tokens, 5);
 }
 
+// Anthropic's stream begins with events that have nothing to relay (a block's start, a ping), as a
+// model's hidden thinking has none for a long while.
+TEST_F(GatewayTest, AClientGetsKeepAlivesWhileTheProviderSendsNothingToRelay) {
+  FakeLlm claude(FakeLlm::Kind::kAnthropic);
+  claude.SetDelay(60ms);
+  Use({Provider("claude", claude)}, GatewaySettings{.keepalive_interval = 30ms});
+  CollectingSink sink;
+  ChatOutcome outcome = Stream(Call(true), sink);
+  EXPECT_EQ(outcome.status, 200);
+  EXPECT_EQ(outcome.text, "Hello from fake");
+  EXPECT_GE(sink.keepalives, 1);
+
+  CollectingSink quiet;
+  Use({Provider("claude", claude)});  // the default interval, far longer than this stream
+  EXPECT_EQ(Stream(Call(true), quiet).status, 200);
+  EXPECT_EQ(quiet.keepalives, 0);
+
+  CollectingSink gone(/*hang_up_after=*/100);
+  Use({Provider("claude", claude)}, GatewaySettings{.keepalive_interval = 30ms});
+  EXPECT_EQ(Stream(Call(true), gone).status, 499) << "a client that left is noticed at a keep-alive";
+  EXPECT_TRUE(claude.WaitForClientGone(1, 2s)) << "and the provider's stream is cut";
+}
+
 TEST_F(GatewayTest, NeverRetriesOnceBytesWereSent) {
   FakeLlm dropping, spare;
   dropping.SetMode(FakeLlm::Mode::kCloseAfterHeaders);

@@ -48,8 +48,8 @@ class RecordingUsage : public UsageSink {
   std::vector<UsageRecord> records_;
 };
 
-// Collects relayed events and how many came in each call; goes away (returns false) after
-// `hang_up_after` events when set.
+// Collects relayed events and how many came in each call, and counts keep-alives; goes away
+// (returns false) after `hang_up_after` events, or at a keep-alive, when set.
 class CollectingSink : public EventSink {
  public:
   explicit CollectingSink(int hang_up_after = -1) : hang_up_after_(hang_up_after) {}
@@ -62,9 +62,14 @@ class CollectingSink : public EventSink {
     }
     co_return true;
   }
+  Task<bool> KeepAlive() override {
+    ++keepalives;
+    co_return hang_up_after_ < 0;
+  }
   std::vector<std::string> events;
   std::vector<Clock::time_point> times;
   std::vector<size_t> batches;
+  int keepalives = 0;
 
  private:
   const int hang_up_after_;
