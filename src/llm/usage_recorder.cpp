@@ -13,6 +13,15 @@
 #include "store/usage_metrics.h"
 
 namespace chorus::llm {
+namespace {
+
+// The database refused a row (its user or conversation gone, a value out of bounds), as opposed to
+// not answering.
+bool IsRefusal(const Error& e) {
+  return e.code == ErrorCode::kFailedPrecondition || e.code == ErrorCode::kInvalidArgument;
+}
+
+}  // namespace
 
 UsageRecorder::UsageRecorder(store::Database& db, std::chrono::milliseconds interval, size_t max_queued)
     : db_(db), interval_(interval), max_queued_(max_queued), thread_([this] { Loop(); }) {}
@@ -66,37 +75,44 @@ Status UsageRecorder::Flush() {
   }
   if (batch.empty()) return Ok();
   auto written = Write(batch);
-  const bool bad_rows = !written && (written.error().code == ErrorCode::kFailedPrecondition ||
-                                     written.error().code == ErrorCode::kInvalidArgument);
-  if (bad_rows) {
-    // A row the database refuses must not hold back the others. Its conversation may have been
-    // deleted meanwhile: the spend is kept without it, as for rows already written (0014). If its
-    // user was deleted, the row goes as their rows did.
-    for (auto& record : batch) {
-      std::vector<UsageRecord> one{std::move(record)};
-      bool kept = Write(one).has_value();
-      if (!kept && one[0].conversation_id) {
-        one[0].conversation_id.reset();
-        kept = Write(one).has_value();
-      }
-      if (kept) written_.Add();
-      else dropped_.Add();
-    }
-    return Ok();
-  }
+  if (!written && IsRefusal(written.error())) return WriteOneByOne(batch);
   if (!written) {
-    // Put the batch back in front of what arrived meanwhile, within the bound.
-    std::lock_guard lock(mu_);
-    const size_t room = max_queued_ > queue_.size() ? max_queued_ - queue_.size() : 0;
-    if (batch.size() > room) {
-      dropped_.Add(batch.size() - room);
-      batch.resize(room);
-    }
-    queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+    Requeue(batch, 0);
     return written;
   }
   written_.Add(batch.size());
   return Ok();
+}
+
+Status UsageRecorder::WriteOneByOne(std::vector<UsageRecord>& batch) {
+  // Its conversation may have been deleted meanwhile: the spend is kept without it, as for rows
+  // already written (0014). If its user was deleted, the row goes as their rows did.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::vector<UsageRecord> one{batch[i]};
+    auto kept = Write(one);
+    if (!kept && IsRefusal(kept.error()) && one[0].conversation_id) {
+      one[0].conversation_id.reset();
+      kept = Write(one);
+    }
+    if (kept) {
+      written_.Add();
+    } else if (IsRefusal(kept.error())) {
+      dropped_.Add();
+    } else {
+      Requeue(batch, i);  // the database went away meanwhile: the rest waits for the next flush
+      return kept;
+    }
+  }
+  return Ok();
+}
+
+void UsageRecorder::Requeue(std::vector<UsageRecord>& batch, size_t from) {
+  std::lock_guard lock(mu_);
+  const size_t room = max_queued_ > queue_.size() ? max_queued_ - queue_.size() : 0;
+  const size_t left = batch.size() - from;
+  if (left > room) dropped_.Add(left - room);
+  const auto begin = batch.begin() + static_cast<std::ptrdiff_t>(from);
+  queue_.insert(queue_.begin(), std::make_move_iterator(begin), std::make_move_iterator(begin + std::min(left, room)));
 }
 
 Status UsageRecorder::Write(const std::vector<UsageRecord>& batch) {

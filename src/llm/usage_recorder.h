@@ -41,6 +41,10 @@ class UsageRecorder : public UsageSink {
  private:
   void Loop();
   Status Write(const std::vector<UsageRecord>& batch);
+  // After the database refused a row of `batch`: each row alone, so that it holds back no other.
+  Status WriteOneByOne(std::vector<UsageRecord>& batch);
+  // Puts batch[from...] back in front of what arrived meanwhile, within the bound.
+  void Requeue(std::vector<UsageRecord>& batch, size_t from);
 
   store::Database& db_;
   const std::chrono::milliseconds interval_;
