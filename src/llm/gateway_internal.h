@@ -23,6 +23,10 @@ struct ChatStream::State {
   Clock::time_point start;
   size_t request_bytes = 0;  // of the body sent to the deployment that answered
   bool reported = false;     // the call's usage record was handed over
+  // What a stream relayed so far, for its record should it be dropped mid-way (the process
+  // stopping past its grace period destroys the relay).
+  int64_t chunks_relayed = 0;
+  Usage usage_so_far;
 };
 
 // A stream's usage when the provider did not count the whole of it (cut short before its last

@@ -117,6 +117,8 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
       client_gone = !sent;
       relayed.chunks += static_cast<int64_t>(relayed.pending.size());
       relayed.pending.clear();
+      s.chunks_relayed = relayed.chunks;
+      s.usage_so_far = relayed.usage;
       last_sent = std::chrono::steady_clock::now();
     } else if (const auto now = std::chrono::steady_clock::now(); now - last_sent >= keepalive) {
       const bool alive = co_await sink.KeepAlive();
@@ -160,8 +162,12 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
 }
 
 ChatStream::~ChatStream() {
-  // Opened but never relayed: the client went before the stream began. The provider has the prompt.
-  if (state_ && state_->deployment) gateway_.Report(*state_, 499, EstimateStreamUsage({}, state_->request_bytes, 0));
+  // Opened but never relayed (the client went before the stream began; the provider has the
+  // prompt), or dropped while relaying (the process stopping): metered from what was relayed.
+  if (state_ && state_->deployment) {
+    gateway_.Report(*state_, 499,
+                    EstimateStreamUsage(state_->usage_so_far, state_->request_bytes, state_->chunks_relayed));
+  }
 }
 
 Usage EstimateStreamUsage(Usage reported, size_t request_bytes, int64_t chunks) {

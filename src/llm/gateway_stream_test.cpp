@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -195,6 +198,32 @@ TEST_F(GatewayTest, AStreamCutShortKeepsTheCountsTheProviderGave) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].input_tokens, 7) << "the provider's own count of the prompt";
   EXPECT_GE(records[0].output_tokens, 4);
+}
+
+// As when the process stops past its grace period: the event loop goes, and the relay with it.
+TEST_F(GatewayTest, AStreamDroppedWhileRelayingIsMeteredFromWhatItRelayed) {
+  FakeLlm fake;
+  fake.SetChunks(20);
+  fake.SetDelay(30ms);
+  Use({Provider("primary", fake)});
+  CollectingSink sink;
+  {
+    boost::asio::io_context io;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> Task<void> {
+          auto opened = co_await gateway_->Open(Call(true));
+          if (opened && (*opened)->stream) (void)co_await (*opened)->stream->Relay(sink);
+        },
+        boost::asio::detached);
+    const auto deadline = Clock::now() + 5s;
+    while (sink.events.size() < 4 && Clock::now() < deadline) io.run_one_for(50ms);
+    ASSERT_GE(sink.events.size(), 4u);
+  }  // the loop is destroyed mid-stream
+  const auto records = usage_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status, 499);
+  EXPECT_GE(records[0].output_tokens, 4) << "a token for each chunk relayed";
 }
 
 TEST_F(GatewayTest, AStreamNeverRelayedIsMeteredWhenDropped) {
