@@ -20,6 +20,9 @@ constexpr int64_t EstimateTokens(std::size_t bytes) { return ClampTokens(static_
 struct Usage {
   int64_t input_tokens = 0;   // prompt_tokens (OpenAI) / input_tokens (Anthropic)
   int64_t output_tokens = 0;  // completion_tokens (OpenAI) / output_tokens (Anthropic)
+  // Of output_tokens, those of hidden reasoning, not in the reply's text (OpenAI's
+  // completion_tokens_details.reasoning_tokens; 0 when not reported).
+  int64_t reasoning_tokens = 0;
   bool reported = false;      // whether the upstream sent usage at all
 };
 

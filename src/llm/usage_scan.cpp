@@ -13,7 +13,8 @@ using boost::system::error_code;
 
 // The handler Boost.JSON's basic_parser calls. Depth 1 is the completion (or chunk) object itself,
 // depth 2 the members of its "usage" object and the elements of its "choices", depth 3 the members
-// of the first choice, depth 4 those of its message (or delta); everything else is only validated.
+// of the first choice and of usage's "completion_tokens_details", depth 4 those of the first
+// choice's message (or delta); everything else is only validated.
 class UsageHandler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -38,6 +39,7 @@ class UsageHandler {
       out_.reported = true;
     }
     if (depth_ == 2 && in_choices_) in_first_choice_ = choices_begun_++ == 0;
+    if (depth_ == 2 && in_usage_ && key_ == Key::kCompletionDetails) in_details_ = true;
     if (depth_ == 3 && in_first_choice_ && key_ == Key::kTextParent) in_text_parent_ = true;
     ++depth_;
     return true;
@@ -45,7 +47,10 @@ class UsageHandler {
   bool on_object_end(std::size_t, error_code&) {
     --depth_;
     if (depth_ == 1) in_usage_ = false;
-    if (depth_ == 2) in_first_choice_ = false;
+    if (depth_ == 2) {
+      in_first_choice_ = false;
+      in_details_ = false;
+    }
     if (depth_ == 3) in_text_parent_ = false;
     return true;
   }
@@ -99,7 +104,17 @@ class UsageHandler {
   bool on_comment(std::string_view, error_code&) { return true; }
 
  private:
-  enum class Key { kOther, kUsage, kChoices, kPromptTokens, kCompletionTokens, kTextParent, kContent };
+  enum class Key {
+    kOther,
+    kUsage,
+    kChoices,
+    kPromptTokens,
+    kCompletionTokens,
+    kCompletionDetails,
+    kReasoningTokens,
+    kTextParent,
+    kContent
+  };
 
   // Keys longer than the longest one looked for are kept only as "too long".
   void AppendKey(std::string_view part) {
@@ -118,6 +133,8 @@ class UsageHandler {
     if (depth_ == 1 && key == "choices") return Key::kChoices;
     if (depth_ == 2 && in_usage_ && key == "prompt_tokens") return Key::kPromptTokens;
     if (depth_ == 2 && in_usage_ && key == "completion_tokens") return Key::kCompletionTokens;
+    if (depth_ == 2 && in_usage_ && key == "completion_tokens_details") return Key::kCompletionDetails;
+    if (depth_ == 3 && in_details_ && key == "reasoning_tokens") return Key::kReasoningTokens;
     if (text_ && depth_ == 3 && in_first_choice_ && key == text_parent_) return Key::kTextParent;
     if (depth_ == 4 && in_text_parent_ && key == "content") return Key::kContent;
     return Key::kOther;
@@ -129,6 +146,7 @@ class UsageHandler {
   }
 
   void Count(std::int64_t n) {
+    if (depth_ == 3 && in_details_ && key_ == Key::kReasoningTokens) out_.reasoning_tokens = ClampTokens(n);
     if (depth_ != 2 || !in_usage_) return;
     if (key_ == Key::kPromptTokens) out_.input_tokens = ClampTokens(n);
     if (key_ == Key::kCompletionTokens) out_.output_tokens = ClampTokens(n);
@@ -146,8 +164,9 @@ class UsageHandler {
   int choices_begun_ = 0;  // objects and arrays begun in "choices" (a scalar there is skipped)
   bool in_first_choice_ = false;
   bool in_text_parent_ = false;
+  bool in_details_ = false;  // in usage's completion_tokens_details
   Key key_ = Key::kOther;
-  char key_text_[24];
+  char key_text_[32];
   std::size_t key_length_ = 0;
 };
 

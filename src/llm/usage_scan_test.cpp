@@ -24,6 +24,19 @@ TEST(UsageScanTest, ReadsTheTopLevelUsage) {
   EXPECT_EQ(u.output_tokens, 7) << "a nested object inside usage does not count";
 }
 
+TEST(UsageScanTest, ReadsTheHiddenReasoningTokens) {
+  const Usage u = Scan(R"({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":700,
+      "completion_tokens_details":{"reasoning_tokens":640,"accepted_prediction_tokens":0},
+      "prompt_tokens_details":{"reasoning_tokens":5}}})");
+  EXPECT_EQ(u.output_tokens, 700);
+  EXPECT_EQ(u.reasoning_tokens, 640) << "only completion_tokens_details' own";
+  EXPECT_EQ(Scan(R"({"completion_tokens_details":{"reasoning_tokens":9},"usage":{"completion_tokens":3}})")
+                .reasoning_tokens,
+            0)
+      << "outside usage it is not the call's";
+  EXPECT_EQ(Scan(R"({"usage":{"completion_tokens":3,"reasoning_tokens":2}})").reasoning_tokens, 0);
+}
+
 TEST(UsageScanTest, UsageElsewhereIsNotTheCompletions) {
   const Usage u = Scan(R"({"choices":[{"usage":{"prompt_tokens":5,"completion_tokens":5}}],
                            "meta":{"usage":{"prompt_tokens":6}},"prompt_tokens":8})");

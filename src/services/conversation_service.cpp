@@ -152,10 +152,14 @@ Task<Result<ConversationService::Prepared>> ConversationService::Prepare(const C
 
 Task<Result<store::Message>> ConversationService::StoreReply(const store::Conversation& c,
                                                              const llm::ChatOutcome& outcome) {
-  const int64_t tokens = outcome.usage.reported ? outcome.usage.output_tokens : llm::EstimateTokens(outcome.text.size());
-  const std::string provider_metadata = json::serialize(json::object{
-      {"provider", outcome.provider}, {"model", c.model}, {"input_tokens", outcome.usage.input_tokens},
-      {"output_tokens", outcome.usage.output_tokens}});
+  // What the reply takes of later contexts: its text, not the hidden reasoning that produced it.
+  const int64_t tokens = outcome.usage.reported
+                             ? std::max<int64_t>(0, outcome.usage.output_tokens - outcome.usage.reasoning_tokens)
+                             : llm::EstimateTokens(outcome.text.size());
+  json::object metadata{{"provider", outcome.provider}, {"model", c.model}, {"input_tokens", outcome.usage.input_tokens},
+                        {"output_tokens", outcome.usage.output_tokens}};
+  if (outcome.usage.reasoning_tokens > 0) metadata["reasoning_tokens"] = outcome.usage.reasoning_tokens;
+  const std::string provider_metadata = json::serialize(metadata);
   store::NewMessage reply{.role = "assistant", .content = outcome.text, .token_count = tokens,
                           .provider_metadata = provider_metadata};
   co_return co_await db_.Write([&](Connection& conn) -> Result<store::Message> {

@@ -92,6 +92,19 @@ TEST_P(ConversationServiceTest, AMessageSentWhileTheLastOneAwaitsItsReplyIsRefus
   EXPECT_EQ(Messages(id), 4);
 }
 
+TEST_P(ConversationServiceTest, AReplysTokenCountLeavesOutHiddenReasoning) {
+  auto service = Service();
+  const std::string id = NewConversation(*service);
+  fake_.SetUsage(20, 900);
+  fake_.SetReasoningTokens(850);
+  auto whole = RunTask(service->Send(alice_, id, "think hard"));
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(whole->reply.token_count, 50) << "what the reply's text takes of later contexts";
+  const json::value metadata = json::parse(whole->reply.provider_metadata);
+  EXPECT_EQ(metadata.at("output_tokens"), 900);
+  EXPECT_EQ(metadata.at("reasoning_tokens"), 850);
+}
+
 TEST_P(ConversationServiceTest, AMessageLeftWithoutAReplyHoldsTheConversationForTheLeaseOnly) {
   auto service = Service(200ms);
   const std::string id = NewConversation(*service);

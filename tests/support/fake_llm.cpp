@@ -113,6 +113,11 @@ void FakeLlm::SetUsage(int prompt_tokens, int completion_tokens) {
   config_.completion_tokens = completion_tokens;
 }
 
+void FakeLlm::SetReasoningTokens(int reasoning_tokens) {
+  std::lock_guard lock(mu_);
+  config_.reasoning_tokens = reasoning_tokens;
+}
+
 void FakeLlm::SetModels(std::vector<std::string> ids) {
   std::lock_guard lock(mu_);
   config_.models = std::move(ids);

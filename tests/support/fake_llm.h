@@ -94,6 +94,8 @@ class FakeLlm {
   // An OpenAI stream that ends with the body, without `data: [DONE]` (as some compatible servers do).
   void SetNoDone(bool no_done);                     // default false
   void SetUsage(int prompt_tokens, int completion_tokens);  // default 7 and 5
+  // Of completion_tokens, those of hidden reasoning (OpenAI's completion_tokens_details).
+  void SetReasoningTokens(int reasoning_tokens);    // default 0
   void SetModels(std::vector<std::string> ids);     // GET /v1/models, default {"fake-model"}
   void SetRefusal(int status, std::string body);    // what kRefuse answers, default 400 and an OpenAI error
 
@@ -118,6 +120,7 @@ class FakeLlm {
     bool no_done = false;
     int prompt_tokens = 7;
     int completion_tokens = 5;
+    int reasoning_tokens = 0;
     std::vector<std::string> models{"fake-model"};
     int refusal_status = 400;
     std::string refusal_body =

@@ -28,6 +28,7 @@ struct Exchange {
   std::vector<std::string> pieces;  // of the reply, or of the tool arguments
   int prompt_tokens = 0;
   int completion_tokens = 0;
+  int reasoning_tokens = 0;
 };
 
 std::optional<json::object> ParseObject(const std::string& body) {
@@ -71,6 +72,7 @@ json::object Usage(const Exchange& x) {
   usage["prompt_tokens"] = x.prompt_tokens;
   usage["completion_tokens"] = x.completion_tokens;
   usage["total_tokens"] = x.prompt_tokens + x.completion_tokens;
+  usage["completion_tokens_details"] = json::object{{"reasoning_tokens", x.reasoning_tokens}};
   return usage;
 }
 
@@ -204,6 +206,7 @@ Task<http::Response> FakeLlm::OpenAiChat(http::Request& request) {
   x.pieces = SplitPieces(x.tool ? kToolArguments : std::string_view(config.reply), config.chunks);
   x.prompt_tokens = config.prompt_tokens;
   x.completion_tokens = config.completion_tokens;
+  x.reasoning_tokens = config.reasoning_tokens;
 
   if (!stream) {
     co_await Sleep(config.delay);
