@@ -4,7 +4,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -321,19 +320,9 @@ Task<Result<std::unique_ptr<Connection>>> UpstreamClient::Impl::Connect(const En
     if (ec) co_return Unexpected(ErrorCode::kInternal, "the checked address does not parse");
     targets.emplace_back(address, e.port);
   } else {
-    // The lookup counts against the connect timeout too. (The resolver is shared with the timer's
-    // handler, which may run after the lookup completed and this frame moved on.)
-    auto resolver = std::make_shared<tcp::resolver>(executor);
-    asio::steady_timer deadline(executor, t.connect);
-    deadline.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](const boost::system::error_code& waited) {
-      if (auto r = weak.lock(); r && !waited) r->cancel();
-    });
+    tcp::resolver resolver(executor);
     const std::string port = std::to_string(e.port);
-    auto [rec, results] = co_await resolver->async_resolve(e.host, port, kNoThrow);
-    deadline.cancel();
-    if (rec == asio::error::operation_aborted) {
-      co_return Unexpected(ErrorCode::kDeadlineExceeded, fmt::format("resolving {} timed out", e.host));
-    }
+    auto [rec, results] = co_await resolver.async_resolve(e.host, port, kNoThrow);
     if (rec) co_return Unexpected(ErrorCode::kUnavailable, fmt::format("cannot resolve {}: {}", e.host, rec.message()));
     for (const auto& r : results) targets.push_back(r.endpoint());
   }
