@@ -144,9 +144,14 @@ namespace messages {
 
 Result<Message> Append(Connection& conn, std::string_view conversation_id, const NewMessage& m) {
   if (!IsUuid(conversation_id)) return Unexpected(ErrorCode::kFailedPrecondition, "Conversation not found.");
+  // PostgreSQL stamps the time of the insert, not now(), which is the transaction's start: a
+  // transaction that waited for the conversation's lock would stamp its message before the one
+  // it waited for. (SQLite orders by seq.)
+  const bool postgres = conn.dialect() == Dialect::kPostgres;
   CHORUS_ASSIGN_OR_RETURN(
       Rows rows, conn.Exec(fmt::format("INSERT INTO messages (id, conversation_id, role, content, token_count, "
-                                       "metadata, provider_metadata) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {}",
+                                       "metadata, provider_metadata{}) VALUES ($1, $2, $3, $4, $5, $6, $7{}) RETURNING {}",
+                                       postgres ? ", created_at" : "", postgres ? ", clock_timestamp()" : "",
                                        kMessageColumns),
                            NextMessageId(), conversation_id, m.role, m.content, m.token_count, m.metadata,
                            m.provider_metadata));

@@ -212,6 +212,7 @@ struct UpstreamResponse::Impl {
   size_t max_idle_per_host = 0;
   std::chrono::milliseconds idle_keep{0};
   PoolService* pool = nullptr;
+  bool answered = false;  // an interim response came before the final one
   bool failed = false;
   char piece[kPieceBytes];
 
@@ -357,6 +358,7 @@ template <typename Stream>
 Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
                                             const std::array<asio::const_buffer, 2>& message,
                                             UpstreamResponse::Impl& response, const UpstreamTimeouts& t) {
+  response.NewParser();
   boost::system::error_code wec;
   if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
     wec = co_await fast_io::Write(stream, message, t.first_byte);
@@ -367,7 +369,6 @@ Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
   if (wec) co_return Unexpected(FromNet(wec, "sending the upstream request"));
   conn.lowest().expires_after(t.first_byte);
   for (int interim = 0;; ++interim) {
-    response.NewParser();
     const boost::system::error_code rec = co_await fast_io::ReadHeader(stream, conn.buffer, *response.parser);
     if (rec) co_return Unexpected(FromNet(rec, "waiting for the upstream response"));
     const int status = response.parser->status();
@@ -377,6 +378,8 @@ Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
     if (status == 101 || interim == 8) {
       co_return Unexpected(ErrorCode::kUpstream, fmt::format("the upstream answered {} before its response", status));
     }
+    response.answered = true;
+    response.NewParser();
   }
 }
 
@@ -420,6 +423,7 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
     response->idle_keep = impl_->settings.idle_keep;
     response->pool = &pool;
     Status sent = Ok();
+    const auto sent_at = Clock::now();
     if (conn->tls) {
       sent = co_await impl_->Exchange(*conn->tls, *conn, message, *response, timeouts);
     } else {
@@ -427,9 +431,11 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
     }
     if (!sent) {
       // A pooled connection the server closed meanwhile (reset, or closed cleanly: nothing came
-      // back): try once more on a new one. Not after a timeout: the server may be working on it.
-      const bool nothing_back = !response->parser->got_some() && conn->buffer.size() == 0;
-      if (reused && nothing_back && sent.error().code != ErrorCode::kDeadlineExceeded) continue;
+      // back at once): try once more on a new one. Not after a timeout, nor after a wait (a proxy
+      // that gave up on a slow answer): the server had the request and may be working on it.
+      const bool nothing_back = !response->answered && !response->parser->got_some() && conn->buffer.size() == 0;
+      const bool at_once = Clock::now() - sent_at < std::chrono::seconds(1);
+      if (reused && nothing_back && at_once && sent.error().code != ErrorCode::kDeadlineExceeded) continue;
       co_return Unexpected(std::move(sent).error());
     }
     response->conn = std::move(conn);
