@@ -2,6 +2,8 @@
 #include <boost/json.hpp>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "api/json.h"
 #include "api/llm_routes.h"
@@ -96,41 +98,38 @@ Task<Response> ListMessages(services::ConversationService& s, Request& req) {
   co_return JsonListOf(list->items, MessageJson, list->next_cursor);
 }
 
-// Relays the model's events but keeps the final [DONE] back until the reply is stored: a client
-// that sends its next message on [DONE] finds the exchange complete, not still holding the
-// conversation.
-class DoneOnceStoredSink : public llm::EventSink {
+// Relays the model's events but keeps the stream's end back until the exchange is settled: [DONE]
+// once the reply is stored, so that a client that sends its next message on [DONE] finds the
+// exchange complete; the error event of a stream that broke once the user's message is withdrawn,
+// so that a client that sends it again at once is not refused.
+class EndOnceSettledSink : public llm::EventSink {
  public:
-  explicit DoneOnceStoredSink(http::SseWriter& out) : out_(out) {}
-  Task<bool> Send(std::span<const std::string> events) override {
-    if (!events.empty() && events.back() == "[DONE]") {
-      done_held_ = true;
-      events = events.first(events.size() - 1);
-    }
-    if (events.empty()) co_return true;
-    co_return co_await out_.SendAll(events);
+  explicit EndOnceSettledSink(http::SseWriter& out) : out_(out) {}
+  Task<bool> Send(std::span<const std::string> events) override { return out_.SendAll(events); }
+  Task<bool> End(std::span<const std::string> events) override {
+    end_.assign(events.begin(), events.end());
+    co_return true;
   }
   Task<bool> KeepAlive() override { return out_.Comment("keep-alive"); }
-  bool done_held() const { return done_held_; }
+  // The held end; empty when the stream had none (its client went).
+  std::vector<std::string>& end() { return end_; }
 
  private:
   http::SseWriter& out_;
-  bool done_held_ = false;
+  std::vector<std::string> end_;
 };
 
 Response StreamReply(services::ConversationService& s, services::PendingReply pending) {
   auto shared = std::make_shared<services::PendingReply>(std::move(pending));
   auto produce = [&s, shared](http::SseWriter& out) -> Task<void> {
-    DoneOnceStoredSink sink(out);
+    EndOnceSettledSink sink(out);
     llm::ChatOutcome outcome = co_await shared->stream->Relay(sink);
     // The reply is stored once it is complete; a client that went away gets no stored half-reply.
     auto stored = co_await s.Finish(*shared, outcome);
-    if (!sink.done_held()) co_return;  // the stream broke (its error event is out) or the client left
-    if (stored) {
-      (void)co_await out.Send("[DONE]");
-    } else {
-      (void)co_await out.Send(http::ErrorBody(stored.error()));  // as a stream that breaks ends
-    }
+    std::vector<std::string>& end = sink.end();
+    if (end.empty()) co_return;
+    if (outcome.status == 200 && !stored) end.back() = http::ErrorBody(stored.error());  // instead of [DONE]
+    (void)co_await out.SendAll(end);
   };
   return http::SseResponse(std::move(produce));
 }

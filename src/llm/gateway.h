@@ -69,6 +69,9 @@ class EventSink {
   virtual ~EventSink() = default;
   // False once the client is gone.
   virtual Task<bool> Send(std::span<const std::string> events) = 0;
+  // The stream's last events: the last chunks with `[DONE]`, or the error event of a stream that
+  // broke. (A sink may hold them back until it has done what the end calls for.)
+  virtual Task<bool> End(std::span<const std::string> events) { return Send(events); }
   // Something for the client that is no event (an SSE comment): sent while the provider's stream
   // goes on without anything to relay (pings, a model's hidden thinking), so that proxies between
   // do not time the client out and a client that left is noticed.

@@ -111,9 +111,19 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
       failure = Error{ErrorCode::kUpstream, "the provider's stream ended early", {}};
       break;
     }
-    if (fed && relayed.done) relayed.pending.emplace_back(kDone);  // the end leaves with the last events
+    if (!fed) failure = std::move(fed).error();
+    if (!failure && relayed.text.size() > max_text) {  // kept for a conversation: bounded like a whole reply
+      failure = Error{ErrorCode::kUpstream, fmt::format("the reply is longer than {} bytes", max_text), {}};
+    }
+    const bool last = relayed.done && !failure;
+    if (last) relayed.pending.emplace_back(kDone);  // the end leaves with the last events
     if (!relayed.pending.empty()) {
-      const bool sent = co_await sink.Send(relayed.pending);  // (GCC 12: not inside the condition, see base/async.h)
+      bool sent = false;  // (GCC 12: no co_await inside a condition or ?:, see base/async.h)
+      if (last) {
+        sent = co_await sink.End(relayed.pending);
+      } else {
+        sent = co_await sink.Send(relayed.pending);
+      }
       client_gone = !sent;
       relayed.chunks += static_cast<int64_t>(relayed.pending.size());
       relayed.pending.clear();
@@ -124,10 +134,6 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
       const bool alive = co_await sink.KeepAlive();
       client_gone = !alive;
       last_sent = now;
-    }
-    if (!fed) failure = std::move(fed).error();
-    if (!failure && relayed.text.size() > max_text) {  // kept for a conversation: bounded like a whole reply
-      failure = Error{ErrorCode::kUpstream, fmt::format("the reply is longer than {} bytes", max_text), {}};
     }
   }
 
@@ -142,7 +148,7 @@ Task<ChatOutcome> ChatStream::Relay(EventSink& sink) {
   } else if (failure) {
     s.response.reset();
     const std::string error[] = {ErrorEvent(failure->message)};
-    co_await sink.Send(error);
+    co_await sink.End(error);
     outcome.status = 502;
   } else {
     // Let the connection go back to the pool when the end of the body is already on its way.

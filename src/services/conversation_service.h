@@ -32,7 +32,7 @@ class ConversationService;
 
 // A streamed reply in progress: relay it, then Finish stores the reply when it completed. Dropped
 // without Finish (its client gone before the stream began), it withdraws the user's message in the
-// background.
+// background (not when the process is stopping: then the exchange lease frees the conversation).
 struct PendingReply {
   PendingReply(store::Conversation c, store::Message m, std::unique_ptr<llm::ChatStream> s, ConversationService* owner)
       : conversation(std::move(c)), user_message(std::move(m)), stream(std::move(s)), unfinished(owner) {}
