@@ -255,9 +255,7 @@ Status Runtime::BuildRoutes() {
                                               .admin = *admin_}));
   CHORUS_TRY(api::AddJobRoutes(router_, *job_service_));
   llm_ = LlmStack::Build(config_, *async_db_, *blocking_, *secret_box_, *url_guard_, *providers_);
-  // An exchange holds its conversation for as long as a whole answer may take to begin, and a pause.
-  conversations_ = std::make_unique<services::ConversationService>(
-      *async_db_, *llm_->gateway, config_.llm.answer_timeout + config_.llm.idle_timeout);
+  conversations_ = std::make_unique<services::ConversationService>(*async_db_, *llm_->gateway);
   usage_ = std::make_unique<services::UsageService>(*async_db_);
   CHORUS_TRY(api::AddOpenAiRoutes(router_, *llm_->gateway, {"tts-1", "tts-1-hd", "espeak-ng"}));
   CHORUS_TRY(api::AddAudioRoutes(router_, *speech_));

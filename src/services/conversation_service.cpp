@@ -1,5 +1,11 @@
 #include "services/conversation_service.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <fmt/format.h>
@@ -35,20 +41,35 @@ Status Refusal(const llm::ChatOutcome& refused) {
                     fmt::format("the model refused the request ({}){}{}", refused.status, said.empty() ? "" : ": ", said));
 }
 
-// A conversation whose newest message is the user's, sent within the lease, is waiting for its
-// reply: that exchange still holds it.
-bool AwaitsReply(const std::vector<store::Message>& history, std::chrono::milliseconds lease) {
+// A conversation whose newest message is the user's is waiting for its reply while the exchange
+// that sent it keeps touching the conversation (ExchangeHold): that exchange still holds it.
+bool AwaitsReply(const store::Conversation& c, const std::vector<store::Message>& history,
+                 std::chrono::milliseconds lease) {
   if (history.empty() || history.back().role != "user") return false;
-  const auto sent = ParseTimestamp(history.back().created_at);
-  return sent && *sent > std::chrono::system_clock::now() - lease;
+  const auto touched = ParseTimestamp(c.updated_at);
+  return touched && *touched > std::chrono::system_clock::now() - lease;
 }
 
 }  // namespace
+
+struct ExchangeHold::State {
+  explicit State(const boost::asio::any_io_executor& executor) : timer(executor) {}
+  boost::asio::steady_timer timer;
+  bool stopped = false;
+};
+
+// Runs on the executor the hold was made on, as does the heartbeat it stops.
+ExchangeHold::~ExchangeHold() {
+  if (!state_) return;
+  state_->stopped = true;
+  state_->timer.cancel();
+}
 
 PendingReply::PendingReply(PendingReply&& other) noexcept
     : conversation(std::move(other.conversation)),
       user_message(std::move(other.user_message)),
       stream(std::move(other.stream)),
+      hold(std::move(other.hold)),
       unfinished(std::exchange(other.unfinished, nullptr)) {}
 
 PendingReply::~PendingReply() {
@@ -119,13 +140,14 @@ Task<Result<ConversationService::Prepared>> ConversationService::Prepare(const C
     // Locked, so that of two messages sent at once the second sees the first waiting for its reply.
     CHORUS_ASSIGN_OR_RETURN(l.conversation, store::conversations::GetLocked(conn, caller.user_id, id));
     CHORUS_ASSIGN_OR_RETURN(l.history, store::messages::Recent(conn, id, kHistoryRows));
-    if (AwaitsReply(l.history, exchange_lease_)) {
+    if (AwaitsReply(l.conversation, l.history, lease_)) {
       return Unexpected(ErrorCode::kConflict,
                         "The model is still answering this conversation's last message; send the next one once "
                         "its reply is stored.");
     }
     store::NewMessage m{.role = "user", .content = content, .token_count = llm::EstimateTokens(content.size())};
     CHORUS_ASSIGN_OR_RETURN(l.user_message, store::messages::Append(conn, id, m));
+    CHORUS_TRY(store::conversations::Touch(conn, caller.user_id, id));  // the hold begins
     if (l.history.size() == kHistoryRows) l.history.erase(l.history.begin());
     l.history.push_back(l.user_message);
     return l;
@@ -140,7 +162,8 @@ Task<Result<ConversationService::Prepared>> ConversationService::Prepare(const C
   for (const auto& m : Trim(std::move(loaded->history), c.context_window_size, system_bytes)) {
     messages.push_back(json::object{{"role", m.role}, {"content", m.content}});
   }
-  Prepared p{.conversation = c, .user_message = std::move(loaded->user_message)};
+  ExchangeHold hold = co_await Hold(c);  // (GCC 12: awaited apart from the braces, see base/async.h)
+  Prepared p{.conversation = c, .user_message = std::move(loaded->user_message), .hold = std::move(hold)};
   p.call.user_id = caller.user_id;
   p.call.trusted = caller.is_admin();
   p.call.conversation_id = c.id;
@@ -202,7 +225,7 @@ Task<Result<PendingReply>> ConversationService::SendStreaming(const Caller& call
     co_return Unexpected(std::move(answered).error());
   }
   co_return PendingReply(std::move(prepared->conversation), std::move(prepared->user_message),
-                         std::move((*opened)->stream), this);
+                         std::move((*opened)->stream), std::move(prepared->hold), this);
 }
 
 Task<Result<store::Message>> ConversationService::Finish(PendingReply& pending, const llm::ChatOutcome& outcome) {
@@ -227,6 +250,25 @@ Task<void> ConversationService::Withdraw(const store::Message& user_message) {
   if (!removed) {
     log::Warn("a failed exchange's message was not withdrawn",
               {{"conversation_id", user_message.conversation_id}, {"error", removed.error().message}});
+  }
+}
+
+Task<ExchangeHold> ConversationService::Hold(const store::Conversation& c) {
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto state = std::make_shared<ExchangeHold::State>(executor);
+  boost::asio::co_spawn(executor, Beat(state, c.user_id, c.id), boost::asio::detached);
+  co_return ExchangeHold(std::move(state));
+}
+
+Task<void> ConversationService::Beat(std::shared_ptr<ExchangeHold::State> state, std::string user_id,
+                                     std::string conversation_id) {
+  for (;;) {
+    state->timer.expires_after(heartbeat_);
+    (void)co_await state->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (state->stopped) co_return;  // cancelled (or woken just as the exchange ended)
+    auto touched = co_await db_.Write(
+        [&](Connection& conn) { return store::conversations::Touch(conn, user_id, conversation_id); });
+    if (state->stopped || (!touched && touched.error().code == ErrorCode::kNotFound)) co_return;
   }
 }
 

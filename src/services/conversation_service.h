@@ -30,12 +30,29 @@ struct ExchangeResult {
 
 class ConversationService;
 
+// An exchange's hold on its conversation: while it lives, the conversation is touched (updated_at)
+// every so often, the sign that the exchange is still running. Stops when destroyed.
+class ExchangeHold {
+ public:
+  struct State;
+  ExchangeHold() = default;
+  explicit ExchangeHold(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  ExchangeHold(ExchangeHold&&) noexcept = default;
+  ExchangeHold& operator=(ExchangeHold&&) = delete;
+  ~ExchangeHold();
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
 // A streamed reply in progress: relay it, then Finish stores the reply when it completed. Dropped
 // without Finish (its client gone before the stream began), it withdraws the user's message in the
 // background (not when the process is stopping: then the exchange lease frees the conversation).
 struct PendingReply {
-  PendingReply(store::Conversation c, store::Message m, std::unique_ptr<llm::ChatStream> s, ConversationService* owner)
-      : conversation(std::move(c)), user_message(std::move(m)), stream(std::move(s)), unfinished(owner) {}
+  PendingReply(store::Conversation c, store::Message m, std::unique_ptr<llm::ChatStream> s, ExchangeHold h,
+               ConversationService* owner)
+      : conversation(std::move(c)), user_message(std::move(m)), stream(std::move(s)), hold(std::move(h)),
+        unfinished(owner) {}
   PendingReply(PendingReply&& other) noexcept;
   PendingReply& operator=(PendingReply&&) = delete;
   ~PendingReply();
@@ -43,6 +60,7 @@ struct PendingReply {
   store::Conversation conversation;
   store::Message user_message;
   std::unique_ptr<llm::ChatStream> stream;
+  ExchangeHold hold;
 
  private:
   friend class ConversationService;
@@ -51,11 +69,13 @@ struct PendingReply {
 
 class ConversationService {
  public:
-  // An exchange holds its conversation until its reply is stored or withdrawn, or for
-  // `exchange_lease` at most (so that one a crash cut short does not hold it for good).
+  // An exchange holds its conversation until its reply is stored or withdrawn: it touches the
+  // conversation every `heartbeat` while it runs, and a hold not renewed for `lease` has ended (an
+  // exchange a stopped process cut short does not hold the conversation for good).
   ConversationService(store::AsyncDb& db, llm::Gateway& gateway,
-                      std::chrono::milliseconds exchange_lease = std::chrono::minutes(12))
-      : db_(db), gateway_(gateway), exchange_lease_(exchange_lease) {}
+                      std::chrono::milliseconds lease = std::chrono::minutes(2),
+                      std::chrono::milliseconds heartbeat = std::chrono::seconds(30))
+      : db_(db), gateway_(gateway), lease_(lease), heartbeat_(heartbeat) {}
 
   // kInvalidArgument (param "model") for a model the gateway does not serve.
   Task<Result<store::Conversation>> Create(const Caller& caller, ConversationInput input);
@@ -86,6 +106,7 @@ class ConversationService {
     store::Conversation conversation;
     store::Message user_message;
     llm::ChatCall call;
+    ExchangeHold hold;
   };
   Task<Result<Prepared>> Prepare(const Caller& caller, std::string id, std::string content, bool stream);
   Task<Result<store::Message>> StoreReply(const store::Conversation& c, const llm::ChatOutcome& outcome);
@@ -93,11 +114,15 @@ class ConversationService {
   Task<void> Withdraw(const store::Message& user_message);
   // The same, in the background (from PendingReply's destructor).
   void WithdrawLater(const store::Message& user_message);
+  // Starts touching the conversation every heartbeat_, on the calling coroutine's executor.
+  Task<ExchangeHold> Hold(const store::Conversation& c);
+  Task<void> Beat(std::shared_ptr<ExchangeHold::State> state, std::string user_id, std::string conversation_id);
   friend struct PendingReply;
 
   store::AsyncDb& db_;
   llm::Gateway& gateway_;
-  const std::chrono::milliseconds exchange_lease_;
+  const std::chrono::milliseconds lease_;
+  const std::chrono::milliseconds heartbeat_;
 };
 
 }  // namespace chorus::services

@@ -1,5 +1,5 @@
 // Conversations against a real database (both kinds) and a fake provider on loopback: one exchange
-// at a time per conversation, a conversation deleted while its reply is written, and a streamed
+// at a time per conversation (held while it runs, for the lease past a crash), a conversation deleted while its reply is written, and a streamed
 // reply dropped before it was relayed.
 #include "services/conversation_service.h"
 
@@ -33,8 +33,9 @@ class ConversationServiceTest : public chorus::testing::MigratedDatabaseTest {
     alice_ = {.user_id = MakeUser("alice"), .access_role = "user", .account_type = "registered"};
   }
 
-  std::unique_ptr<ConversationService> Service(std::chrono::milliseconds lease = 1min) {
-    return std::make_unique<ConversationService>(*async_, *gateway_, lease);
+  std::unique_ptr<ConversationService> Service(std::chrono::milliseconds lease = 1min,
+                                               std::chrono::milliseconds heartbeat = 20s) {
+    return std::make_unique<ConversationService>(*async_, *gateway_, lease, heartbeat);
   }
 
   std::string NewConversation(ConversationService& s) {
@@ -114,6 +115,21 @@ TEST_P(ConversationServiceTest, AMessageLeftWithoutAReplyHoldsTheConversationFor
   std::this_thread::sleep_for(250ms);
   auto later = RunTask(service->Send(alice_, id, "again"));
   EXPECT_TRUE(later) << later.error().message;
+}
+
+TEST_P(ConversationServiceTest, AnExchangeLongerThanTheLeaseKeepsItsHoldWhileItRuns) {
+  auto service = Service(/*lease=*/300ms, /*heartbeat=*/100ms);
+  const std::string id = NewConversation(*service);
+  fake_.SetDelay(1000ms);
+  Result<ExchangeResult> first = Unexpected(ErrorCode::kInternal, "not run");
+  std::thread answering([&] { first = RunTask(service->Send(alice_, id, "first")); });
+  ASSERT_TRUE(WaitForMessages(id, 1));
+  std::this_thread::sleep_for(600ms);  // twice the lease: only the heartbeat keeps the hold
+  auto second = RunTask(service->Send(alice_, id, "second"));
+  answering.join();
+  EXPECT_EQ(second.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(Messages(id), 2);
 }
 
 TEST_P(ConversationServiceTest, AConversationDeletedWhileTheModelAnswersIsNotFound) {
