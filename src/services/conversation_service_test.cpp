@@ -57,6 +57,17 @@ class ConversationServiceTest : public chorus::testing::MigratedDatabaseTest {
     return false;
   }
 
+  // Sends a message on a thread of its own, the model answering after `delay`, into `out`; returns
+  // that thread once the user's message is stored (the model still answering).
+  std::thread SendMeanwhile(ConversationService& s, const std::string& id, std::chrono::milliseconds delay,
+                            Result<ExchangeResult>& out) {
+    fake_.SetDelay(delay);
+    const int64_t before = Messages(id);
+    std::thread answering([this, &s, id, &out] { out = RunTask(s.Send(alice_, id, "first")); });
+    EXPECT_TRUE(WaitForMessages(id, before + 1)) << "the user's message is stored before the model answers";
+    return answering;
+  }
+
   FakeLlm fake_;
   BlockingPool blocking_{2};
   std::unique_ptr<store::AsyncDb> async_;
@@ -70,10 +81,8 @@ class ConversationServiceTest : public chorus::testing::MigratedDatabaseTest {
 TEST_P(ConversationServiceTest, AMessageSentWhileTheLastOneAwaitsItsReplyIsRefused) {
   auto service = Service();
   const std::string id = NewConversation(*service);
-  fake_.SetDelay(600ms);
   Result<ExchangeResult> first = Unexpected(ErrorCode::kInternal, "not run");
-  std::thread answering([&] { first = RunTask(service->Send(alice_, id, "first")); });
-  ASSERT_TRUE(WaitForMessages(id, 1)) << "the first message is stored before the model answers";
+  std::thread answering = SendMeanwhile(*service, id, 600ms, first);
   auto second = RunTask(service->Send(alice_, id, "second"));
   answering.join();
   ASSERT_FALSE(second);
@@ -120,10 +129,8 @@ TEST_P(ConversationServiceTest, AMessageLeftWithoutAReplyHoldsTheConversationFor
 TEST_P(ConversationServiceTest, AnExchangeLongerThanTheLeaseKeepsItsHoldWhileItRuns) {
   auto service = Service(/*lease=*/300ms, /*heartbeat=*/100ms);
   const std::string id = NewConversation(*service);
-  fake_.SetDelay(1000ms);
   Result<ExchangeResult> first = Unexpected(ErrorCode::kInternal, "not run");
-  std::thread answering([&] { first = RunTask(service->Send(alice_, id, "first")); });
-  ASSERT_TRUE(WaitForMessages(id, 1));
+  std::thread answering = SendMeanwhile(*service, id, 1000ms, first);
   std::this_thread::sleep_for(600ms);  // twice the lease: only the heartbeat keeps the hold
   auto second = RunTask(service->Send(alice_, id, "second"));
   answering.join();
@@ -135,11 +142,9 @@ TEST_P(ConversationServiceTest, AnExchangeLongerThanTheLeaseKeepsItsHoldWhileItR
 TEST_P(ConversationServiceTest, AConversationDeletedWhileTheModelAnswersIsNotFound) {
   auto service = Service();
   const std::string id = NewConversation(*service);
-  fake_.SetDelay(400ms);
   Result<ExchangeResult> sent = Unexpected(ErrorCode::kInternal, "not run");
-  std::thread answering([&] { sent = RunTask(service->Send(alice_, id, "hello")); });
-  ASSERT_TRUE(WaitForMessages(id, 1));
-  ASSERT_TRUE(RunTask(service->Delete(alice_, id)));
+  std::thread answering = SendMeanwhile(*service, id, 400ms, sent);
+  EXPECT_TRUE(RunTask(service->Delete(alice_, id)));
   answering.join();
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, ErrorCode::kNotFound) << sent.error().message;
