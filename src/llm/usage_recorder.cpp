@@ -21,6 +21,9 @@ bool IsRefusal(const Error& e) {
   return e.code == ErrorCode::kFailedPrecondition || e.code == ErrorCode::kInvalidArgument;
 }
 
+constexpr int kShutdownAttempts = 10;
+constexpr auto kShutdownRetryPause = std::chrono::milliseconds(500);
+
 }  // namespace
 
 UsageRecorder::UsageRecorder(store::Database& db, std::chrono::milliseconds interval, size_t max_queued)
@@ -33,8 +36,21 @@ UsageRecorder::~UsageRecorder() {
   }
   wake_.notify_all();
   thread_.join();
-  if (auto flushed = Flush(); !flushed) {
-    log::Error("usage rows could not be written at shutdown", {{"error", flushed.error().message}});
+  // A database that does not answer at this moment (a PostgreSQL failover, a busy SQLite file) is
+  // given a few seconds before the rows are given up.
+  Status flushed = Flush();
+  for (int attempt = 1; !flushed && !IsRefusal(flushed.error()) && attempt < kShutdownAttempts; ++attempt) {
+    std::this_thread::sleep_for(kShutdownRetryPause);
+    flushed = Flush();
+  }
+  if (!flushed) {
+    size_t lost = 0;
+    {
+      std::lock_guard lock(mu_);
+      lost = queue_.size();
+    }
+    log::Error("usage rows could not be written at shutdown",
+               {{"error", flushed.error().message}, {"rows", static_cast<int64_t>(lost)}});
   }
 }
 
@@ -59,8 +75,14 @@ void UsageRecorder::Loop() {
     eager_ = false;
     lock.unlock();
     if (auto flushed = Flush(); !flushed) {
+      // Logged when an outage begins and then every 100th attempt, not at every interval.
+      if (failed_flushes_in_a_row_++ % 100 == 0) {
+        log::Warn("usage rows not written yet; retrying",
+                  {{"error", flushed.error().message}, {"attempts", static_cast<int64_t>(failed_flushes_in_a_row_)}});
+      }
       failed_flushes_.Add();
-      log::Warn("usage rows not written yet; retrying", {{"error", flushed.error().message}});
+    } else {
+      failed_flushes_in_a_row_ = 0;
     }
     lock.lock();
   }

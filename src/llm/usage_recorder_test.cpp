@@ -84,6 +84,27 @@ TEST_P(UsageRecorderTest, WhatIsQueuedIsWrittenAtShutdown) {
   EXPECT_EQ(Count("usage_logs"), 3);
 }
 
+// Another process holds SQLite's write lock past the busy timeout as the recorder stops: its rows
+// wait for the database a few seconds rather than being given up at the first refusal.
+TEST_P(UsageRecorderTest, RowsQueuedAtShutdownWaitForABusyDatabase) {
+  if (dialect() != store::Dialect::kSqlite) GTEST_SKIP() << "SQLite's write lock";
+  const std::string alice = MakeUser("alice");
+  auto other = test_->OpenAnother(1);
+  auto lock = other->Acquire(store::Access::kWrite);
+  ASSERT_TRUE(lock);
+  ASSERT_TRUE((*lock)->ExecuteScript("BEGIN IMMEDIATE"));
+  std::thread release([&] {
+    std::this_thread::sleep_for(6s);  // past the first attempt's busy timeout (5 s)
+    ASSERT_TRUE((*lock)->ExecuteScript("COMMIT"));
+  });
+  {
+    UsageRecorder recorder(db(), 60s);
+    for (int i = 0; i < 3; ++i) recorder.Record(Call(alice, 1, 1));
+  }
+  release.join();
+  EXPECT_EQ(Count("usage_logs"), 3);
+}
+
 TEST_P(UsageRecorderTest, ACallWhoseConversationWasDeletedMeanwhileIsKeptWithoutIt) {
   const std::string alice = MakeUser("alice");
   const std::string chat = store::conversations::Create(*Write(), alice, {.model = "m"})->id;
