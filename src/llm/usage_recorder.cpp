@@ -21,7 +21,7 @@ bool IsRefusal(const Error& e) {
   return e.code == ErrorCode::kFailedPrecondition || e.code == ErrorCode::kInvalidArgument;
 }
 
-constexpr int kShutdownAttempts = 10;
+constexpr auto kShutdownPatience = std::chrono::seconds(8);
 constexpr auto kShutdownRetryPause = std::chrono::milliseconds(500);
 
 }  // namespace
@@ -37,9 +37,11 @@ UsageRecorder::~UsageRecorder() {
   wake_.notify_all();
   thread_.join();
   // A database that does not answer at this moment (a PostgreSQL failover, a busy SQLite file) is
-  // given a few seconds before the rows are given up.
+  // given a few seconds before the rows are given up: attempts begin until kShutdownPatience has
+  // passed (each may itself wait up to storage.busy_timeout or storage.connect_timeout).
+  const auto give_up = std::chrono::steady_clock::now() + kShutdownPatience;
   Status flushed = Flush();
-  for (int attempt = 1; !flushed && !IsRefusal(flushed.error()) && attempt < kShutdownAttempts; ++attempt) {
+  while (!flushed && !IsRefusal(flushed.error()) && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(kShutdownRetryPause);
     flushed = Flush();
   }

@@ -28,7 +28,7 @@ class UsageRecorder : public UsageSink {
   static constexpr size_t kEagerRows = 2048;
 
   UsageRecorder(store::Database& db, std::chrono::milliseconds interval, size_t max_queued = 100000);
-  ~UsageRecorder() override;  // writes what is queued (retrying for up to ~5 s should the database not answer)
+  ~UsageRecorder() override;  // writes what is queued (retrying for some seconds should the database not answer)
   UsageRecorder(const UsageRecorder&) = delete;
   UsageRecorder& operator=(const UsageRecorder&) = delete;
 
