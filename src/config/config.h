@@ -90,7 +90,7 @@ struct LlmConfig {
   milliseconds connect_timeout{5000};
   milliseconds first_byte_timeout{120000};  // request sent -> response headers of a stream
   milliseconds answer_timeout{600000};      // request sent -> response headers of a whole answer
-  milliseconds idle_timeout{120000};        // between two pieces of a response
+  milliseconds idle_timeout{600000};        // between two pieces of a response (a model thinking in silence)
   uint64_t max_response_bytes = 16 * 1024 * 1024;  // a whole (non-streamed) upstream response
   int max_attempts = 3;                     // deployments tried for one request
   milliseconds fallback_backoff{50};        // before the 2nd attempt; doubles after

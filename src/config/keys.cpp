@@ -333,7 +333,9 @@ std::vector<KeyDef> BuildTable() {
                "sends once the answer is written (minutes, for a reasoning model); past it the next "
                "deployment is tried.",
                [](auto& c) -> auto& { return c.llm.answer_timeout; }, milliseconds(10), hours(2)),
-      Duration("llm.idle_timeout", "Longest silence between two pieces of a provider's response.",
+      Duration("llm.idle_timeout",
+               "Longest silence between two pieces of a provider's response (a reasoning model streams "
+               "nothing while it thinks, for minutes).",
                [](auto& c) -> auto& { return c.llm.idle_timeout; }, milliseconds(10), hours(1)),
       Size("llm.max_response_bytes",
            "Largest whole (non-streamed) response accepted from a provider, and longest reply text a "
