@@ -102,20 +102,17 @@ Task<Response> ListMessages(services::ConversationService& s, Request& req) {
 // once the reply is stored, so that a client that sends its next message on [DONE] finds the
 // exchange complete; the error event of a stream that broke once the user's message is withdrawn,
 // so that a client that sends it again at once is not refused.
-class EndOnceSettledSink : public llm::EventSink {
+class EndOnceSettledSink final : public SseEventSink {
  public:
-  explicit EndOnceSettledSink(http::SseWriter& out) : out_(out) {}
-  Task<bool> Send(std::span<const std::string> events) override { return out_.SendAll(events); }
+  using SseEventSink::SseEventSink;
   Task<bool> End(std::span<const std::string> events) override {
     end_.assign(events.begin(), events.end());
     co_return true;
   }
-  Task<bool> KeepAlive() override { return out_.Comment("keep-alive"); }
   // The held end; empty when the stream had none (its client went).
   std::vector<std::string>& end() { return end_; }
 
  private:
-  http::SseWriter& out_;
   std::vector<std::string> end_;
 };
 

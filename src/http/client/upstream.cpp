@@ -212,7 +212,7 @@ struct UpstreamResponse::Impl {
   size_t max_idle_per_host = 0;
   std::chrono::milliseconds idle_keep{0};
   PoolService* pool = nullptr;
-  bool answered = false;  // an interim response came before the final one
+  bool interim_seen = false;  // an interim 1xx response came before the final one
   bool failed = false;
   char piece[kPieceBytes];
 
@@ -378,7 +378,7 @@ Task<Status> UpstreamClient::Impl::Exchange(Stream& stream, Connection& conn,
     if (status == 101 || interim == 8) {
       co_return Unexpected(ErrorCode::kUpstream, fmt::format("the upstream answered {} before its response", status));
     }
-    response.answered = true;
+    response.interim_seen = true;
     response.NewParser();
   }
 }
@@ -433,7 +433,7 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::Send(const Endpo
       // A pooled connection the server closed meanwhile (reset, or closed cleanly: nothing came
       // back at once): try once more on a new one. Not after a timeout, nor after a wait (a proxy
       // that gave up on a slow answer): the server had the request and may be working on it.
-      const bool nothing_back = !response->answered && !response->parser->got_some() && conn->buffer.size() == 0;
+      const bool nothing_back = !response->interim_seen && !response->parser->got_some() && conn->buffer.size() == 0;
       const bool at_once = Clock::now() - sent_at < std::chrono::seconds(1);
       if (reused && nothing_back && at_once && sent.error().code != ErrorCode::kDeadlineExceeded) continue;
       co_return Unexpected(std::move(sent).error());
